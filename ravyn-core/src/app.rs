@@ -1,0 +1,266 @@
+//! [`Ravyn`], the application, and [`RavynBuilder`], how it is configured.
+
+use crate::catch_panic::{panic_message, CatchPanic};
+use crate::error::ConfigError;
+use crate::middleware::{Endpoint, MiddlewareRef, Next};
+use crate::request::Request;
+use crate::response::{IntoResponse, Response};
+use crate::routing::{flatten, Route, Router};
+use crate::settings::{DefaultSettings, Settings};
+use crate::HTTPException;
+use http::StatusCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A built application: routes, middleware and configuration, cheap to clone.
+///
+/// Serve it with [`Ravyn::serve`] (or [`Ravyn::serve_listener`]), or drive it in-process with
+/// [`TestClient`](crate::testing::TestClient).
+///
+/// ```
+/// use ravyn_core::Ravyn;
+/// let app = Ravyn::builder().debug(true).build().unwrap();
+/// assert!(app.config().debug());
+/// ```
+#[derive(Clone)]
+pub struct Ravyn {
+    inner: Arc<AppInner>,
+}
+
+struct AppInner {
+    config: AppConfig,
+    chain: Arc<[MiddlewareRef]>,
+    router: Arc<Router>,
+}
+
+impl std::fmt::Debug for Ravyn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ravyn")
+            .field("config", &self.inner.config)
+            .field("paths", &self.inner.router.len())
+            .field("middleware", &self.inner.chain.len())
+            .finish()
+    }
+}
+
+/// The configuration an app was built with, after precedence (builder, then settings module,
+/// then defaults) was applied.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    debug: bool,
+    redirect_slashes: bool,
+    max_body_size: usize,
+    max_header_size: usize,
+    header_read_timeout: Duration,
+    shutdown_timeout: Duration,
+}
+
+impl AppConfig {
+    /// Debug mode.
+    pub fn debug(&self) -> bool {
+        self.debug
+    }
+    /// Whether `/path/` and `/path` redirect to whichever exists.
+    pub fn redirect_slashes(&self) -> bool {
+        self.redirect_slashes
+    }
+    /// The largest request body accepted, in bytes.
+    pub fn max_body_size(&self) -> usize {
+        self.max_body_size
+    }
+    /// The largest request header section accepted, in bytes.
+    pub fn max_header_size(&self) -> usize {
+        self.max_header_size
+    }
+    /// How long a client may take to send its headers.
+    pub fn header_read_timeout(&self) -> Duration {
+        self.header_read_timeout
+    }
+    /// How long graceful shutdown waits for in-flight requests.
+    pub fn shutdown_timeout(&self) -> Duration {
+        self.shutdown_timeout
+    }
+}
+
+/// Configures a [`Ravyn`] app; see [`Ravyn::builder`].
+///
+/// A value given here wins over the settings module, which wins over the defaults.
+///
+/// ```
+/// use ravyn_core::{Ravyn, Settings};
+///
+/// struct AppSettings;
+/// impl Settings for AppSettings {
+///     fn debug(&self) -> bool { true }
+///     fn max_body_size(&self) -> usize { 4096 }
+/// }
+///
+/// let app = Ravyn::builder()
+///     .settings_module(AppSettings)
+///     .max_body_size(1024) // the builder wins over the settings module
+///     .build()
+///     .unwrap();
+/// assert_eq!(app.config().max_body_size(), 1024);
+/// assert!(app.config().debug()); // from the settings module
+/// assert!(app.config().redirect_slashes()); // the default
+/// ```
+#[must_use = "call .build() to get the app"]
+#[derive(Default)]
+pub struct RavynBuilder {
+    routes: Vec<Route>,
+    middleware: Vec<MiddlewareRef>,
+    settings: Option<Box<dyn Settings>>,
+    debug: Option<bool>,
+    redirect_slashes: Option<bool>,
+    max_body_size: Option<usize>,
+    max_header_size: Option<usize>,
+    header_read_timeout: Option<Duration>,
+    shutdown_timeout: Option<Duration>,
+}
+
+impl Ravyn {
+    /// Starts configuring an app.
+    pub fn builder() -> RavynBuilder {
+        RavynBuilder::default()
+    }
+
+    /// The resolved configuration.
+    pub fn config(&self) -> &AppConfig {
+        &self.inner.config
+    }
+
+    /// Handles one request through the whole chain: app middleware, routing, route middleware,
+    /// binding and the handler. A panic anywhere becomes a logged 500.
+    pub async fn handle(&self, request: Request) -> Response {
+        let config = &self.inner.config;
+        if request.body().len() > config.max_body_size {
+            return body_too_large(config.max_body_size);
+        }
+        let logged = tracing::enabled!(tracing::Level::INFO)
+            .then(|| (Instant::now(), request.method().clone(), request.uri().path().to_owned()));
+        let future = if self.inner.chain.is_empty() {
+            self.inner.router.call_endpoint(request)
+        } else {
+            let router: Arc<dyn Endpoint> = self.inner.router.clone();
+            Box::pin(Next::new(self.inner.chain.clone(), router).run(request))
+        };
+        let response = match CatchPanic::new(future).await {
+            Ok(response) => response,
+            Err(payload) => {
+                let message = panic_message(&*payload);
+                tracing::error!(panic = message, "handler panicked; answering 500");
+                let error = HTTPException::internal_server_error();
+                let error = if config.debug { error.with_field("error", message.into()) } else { error };
+                error.into_response()
+            }
+        };
+        if let Some((started, method, path)) = logged {
+            tracing::info!(
+                method = %method,
+                path = %path,
+                status = response.status_code().as_u16(),
+                latency_us = started.elapsed().as_micros() as u64,
+                "request"
+            );
+        }
+        response
+    }
+}
+
+pub(crate) fn body_too_large(limit: usize) -> Response {
+    HTTPException::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("Request body is larger than the limit of {limit} bytes."),
+    )
+    .into_response()
+}
+
+impl RavynBuilder {
+    /// Adds routes (`Gateway`s and `Include`s).
+    pub fn routes(mut self, routes: impl IntoIterator<Item = Route>) -> Self {
+        self.routes.extend(routes);
+        self
+    }
+
+    /// Adds an app-wide middleware; the first added is the outermost. App middleware also sees
+    /// 404 and 405 answers.
+    pub fn middleware(mut self, middleware: impl Into<MiddlewareRef>) -> Self {
+        self.middleware.push(middleware.into());
+        self
+    }
+
+    /// Supplies configuration from a [`Settings`] type (Ravyn's `settings_module`).
+    pub fn settings_module(mut self, settings: impl Settings) -> Self {
+        self.settings = Some(Box::new(settings));
+        self
+    }
+
+    /// Debug mode (default `false`): 500 answers carry the internal error.
+    pub fn debug(mut self, debug: bool) -> Self {
+        self.debug = Some(debug);
+        self
+    }
+
+    /// Redirect `/path/` to `/path` and back when only the other exists (default `true`).
+    pub fn redirect_slashes(mut self, redirect: bool) -> Self {
+        self.redirect_slashes = Some(redirect);
+        self
+    }
+
+    /// The largest request body accepted, in bytes (default 1 MiB); larger answers 413.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.max_body_size = Some(bytes);
+        self
+    }
+
+    /// The largest request header section accepted, in bytes (default 16 KiB); larger answers
+    /// 431.
+    pub fn max_header_size(mut self, bytes: usize) -> Self {
+        self.max_header_size = Some(bytes);
+        self
+    }
+
+    /// How long a client may take to send its request headers (default 30 s).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = Some(timeout);
+        self
+    }
+
+    /// How long graceful shutdown waits for in-flight requests (default 30 s).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = Some(timeout);
+        self
+    }
+
+    /// Checks the configuration and builds the app.
+    ///
+    /// ```
+    /// let error = ravyn_core::Ravyn::builder().max_header_size(10).build().unwrap_err();
+    /// assert!(error.to_string().contains("max_header_size"));
+    /// ```
+    pub fn build(self) -> Result<Ravyn, ConfigError> {
+        let settings: &dyn Settings = self.settings.as_deref().unwrap_or(&DefaultSettings);
+        let config = AppConfig {
+            debug: self.debug.unwrap_or_else(|| settings.debug()),
+            redirect_slashes: self.redirect_slashes.unwrap_or_else(|| settings.redirect_slashes()),
+            max_body_size: self.max_body_size.unwrap_or_else(|| settings.max_body_size()),
+            max_header_size: self.max_header_size.unwrap_or_else(|| settings.max_header_size()),
+            header_read_timeout: self.header_read_timeout.unwrap_or_else(|| settings.header_read_timeout()),
+            shutdown_timeout: self.shutdown_timeout.unwrap_or_else(|| settings.shutdown_timeout()),
+        };
+        if config.max_header_size < 1024 {
+            return Err(ConfigError::Invalid {
+                field: "max_header_size",
+                reason: format!(
+                    "{} bytes is too small to hold a request's headers; use at least 1024",
+                    config.max_header_size
+                ),
+            });
+        }
+        if config.header_read_timeout.is_zero() {
+            return Err(ConfigError::Invalid { field: "header_read_timeout", reason: "must be above zero".to_owned() });
+        }
+        let router = Router::build(flatten(&self.routes), config.redirect_slashes)?;
+        Ok(Ravyn { inner: Arc::new(AppInner { config, chain: self.middleware.into(), router: Arc::new(router) }) })
+    }
+}

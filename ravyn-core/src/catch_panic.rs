@@ -1,0 +1,44 @@
+//! Turning a panic inside a request into a 500, so the server keeps serving.
+
+use crate::handler::BoxFuture;
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Polls a boxed future, catching a panic from any poll.
+pub(crate) struct CatchPanic<'a, T> {
+    inner: BoxFuture<'a, T>,
+}
+
+impl<'a, T> CatchPanic<'a, T> {
+    pub(crate) fn new(inner: BoxFuture<'a, T>) -> Self {
+        CatchPanic { inner }
+    }
+}
+
+impl<T> Future for CatchPanic<'_, T> {
+    type Output = Result<T, Box<dyn Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // The future is dropped right after a panic and never polled again, so a broken
+        // invariant inside it cannot be observed: unwind safety holds in practice.
+        match catch_unwind(AssertUnwindSafe(|| self.inner.as_mut().poll(cx))) {
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+}
+
+/// The panic's message, when it has one.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(message) = payload.downcast_ref::<&'static str>() {
+        message
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message
+    } else {
+        "panic with a non-string payload"
+    }
+}

@@ -1,0 +1,37 @@
+//! [`ConfigError`]: why an app could not be built.
+
+/// Why [`RavynBuilder::build`](crate::RavynBuilder::build) refused the configuration. Each
+/// variant names what to fix.
+///
+/// ```
+/// let error = ravyn_core::ConfigError::Invalid { field: "max_body_size", reason: "must be above 0".into() };
+/// assert_eq!(error.to_string(), "invalid max_body_size: must be above 0");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// Two routes match the same requests.
+    #[error("route {second} conflicts with route {first}")]
+    RouteConflict {
+        /// The route registered first: handler name and path.
+        first: String,
+        /// The route that collided with it.
+        second: String,
+    },
+    /// A route's declaration is unusable.
+    #[error("invalid route {route}: {reason}")]
+    InvalidRoute {
+        /// Handler name and path.
+        route: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A configuration value is unusable.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The setting, as named on the builder.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}

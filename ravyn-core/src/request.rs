@@ -1,0 +1,271 @@
+//! [`Request`]: what a handler and middleware see of an incoming request.
+
+use bytes::Bytes;
+use http::{Extensions, HeaderMap, Method, Uri, Version};
+use std::borrow::Cow;
+use std::net::SocketAddr;
+
+use crate::binding::body_error;
+use crate::HTTPException;
+
+/// An incoming request, with its body already read (bounded by `max_body_size`).
+///
+/// Handlers receive it by declaring an argument of type `Request` (any name). Middleware may
+/// edit it before calling `next`.
+///
+/// ```
+/// use ravyn_core::Request;
+/// let request = Request::builder()
+///     .method(http::Method::POST)
+///     .uri("/items?page=2&tag=a%20b")
+///     .header("cookie", "theme=dark; lang=en")
+///     .header("content-type", "application/json")
+///     .body(r#"{"name":"pen"}"#)
+///     .build();
+/// assert_eq!(request.path(), "/items");
+/// assert_eq!(request.query("tag").as_deref(), Some("a b"));
+/// assert_eq!(request.cookie("lang").map(|c| c.value().to_owned()).as_deref(), Some("en"));
+/// let body: serde_json::Value = request.json().unwrap();
+/// assert_eq!(body["name"], "pen");
+/// ```
+#[derive(Debug)]
+pub struct Request {
+    head: http::request::Parts,
+    body: Bytes,
+    path_params: PathParams,
+    client_addr: Option<SocketAddr>,
+}
+
+/// The path parameters captured by the matched route, percent-decoded.
+///
+/// ```
+/// let params = ravyn_core::PathParams::from_pairs([("id", "7")]);
+/// assert_eq!(params.get("id"), Some("7"));
+/// assert_eq!(params.iter().count(), 1);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct PathParams {
+    pairs: Vec<(Box<str>, String)>,
+}
+
+impl PathParams {
+    /// Builds path parameters from name/value pairs.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        PathParams { pairs: pairs.into_iter().map(|(k, v)| (Box::from(k), v.to_owned())).collect() }
+    }
+
+    pub(crate) fn push(&mut self, name: &str, value: String) {
+        self.pairs.push((Box::from(name), value));
+    }
+
+    /// The value of parameter `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs.iter().find(|(k, _)| &**k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// All parameters in route order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (&**k, v.as_str()))
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+}
+
+impl Request {
+    pub(crate) fn from_parts(head: http::request::Parts, body: Bytes, client_addr: Option<SocketAddr>) -> Self {
+        Request { head, body, path_params: PathParams::default(), client_addr }
+    }
+
+    /// A builder, for tests and for middleware that makes requests of its own.
+    pub fn builder() -> RequestBuilder {
+        RequestBuilder { inner: http::Request::builder(), body: Bytes::new(), client_addr: None }
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.head.method
+    }
+
+    /// The request target.
+    pub fn uri(&self) -> &Uri {
+        &self.head.uri
+    }
+
+    /// The path of the URI (without the query).
+    pub fn path(&self) -> &str {
+        self.head.uri.path()
+    }
+
+    /// The HTTP version.
+    pub fn version(&self) -> Version {
+        self.head.version
+    }
+
+    /// The full URL as Ravyn prints it in messages: `http://host/path?query`.
+    pub fn url(&self) -> String {
+        if self.head.uri.scheme().is_some() {
+            return self.head.uri.to_string();
+        }
+        let host = self.head.headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        let target = self.head.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        format!("http://{host}{target}")
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.head.headers
+    }
+
+    /// The headers, mutably (for middleware).
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.head.headers
+    }
+
+    /// Every cookie in every `Cookie` header, in order. Malformed pairs are skipped.
+    pub fn cookies(&self) -> impl Iterator<Item = cookie::Cookie<'_>> {
+        self.head
+            .headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(cookie::Cookie::split_parse)
+            .filter_map(Result::ok)
+    }
+
+    /// The first cookie named `name`.
+    pub fn cookie(&self, name: &str) -> Option<cookie::Cookie<'_>> {
+        self.cookies().find(|c| c.name() == name)
+    }
+
+    /// The raw query string, if any.
+    pub fn query_string(&self) -> Option<&str> {
+        self.head.uri.query()
+    }
+
+    /// The decoded query parameters, in order (a key may repeat).
+    pub fn query_params(&self) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+        form_urlencoded::parse(self.query_string().unwrap_or("").as_bytes())
+    }
+
+    /// The first value of query parameter `name`, decoded.
+    pub fn query(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.query_params().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+
+    /// The matched route's path parameters.
+    pub fn path_params(&self) -> &PathParams {
+        &self.path_params
+    }
+
+    /// One path parameter by name.
+    pub fn path_param(&self, name: &str) -> Option<&str> {
+        self.path_params.get(name)
+    }
+
+    pub(crate) fn set_path_params(&mut self, params: PathParams) {
+        self.path_params = params;
+    }
+
+    /// The peer's socket address (absent for in-process test requests).
+    pub fn client_addr(&self) -> Option<SocketAddr> {
+        self.client_addr
+    }
+
+    /// Typed values attached by middleware.
+    pub fn extensions(&self) -> &Extensions {
+        &self.head.extensions
+    }
+
+    /// Typed values attached by middleware, mutably.
+    pub fn extensions_mut(&mut self) -> &mut Extensions {
+        &mut self.head.extensions
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Replaces the body (for middleware).
+    pub fn set_body(&mut self, body: impl Into<Bytes>) {
+        self.body = body.into();
+    }
+
+    /// The body parsed as JSON into `T`; a malformed or mistyped body is a 400 in Ravyn's
+    /// validation shape.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, HTTPException> {
+        serde_json::from_slice(&self.body).map_err(|e| body_error(self, "json_invalid", &e.to_string()))
+    }
+
+    /// The body parsed as an urlencoded form into `T`; failure is a 400 in Ravyn's
+    /// validation shape.
+    pub fn form<T: serde::de::DeserializeOwned>(&self) -> Result<T, HTTPException> {
+        serde_urlencoded::from_bytes(&self.body).map_err(|e| body_error(self, "form_invalid", &e.to_string()))
+    }
+
+    /// The `Content-Type` header's media type (before any `;`), lower-cased comparisons aside.
+    pub fn content_type(&self) -> Option<&str> {
+        let value = self.head.headers.get(http::header::CONTENT_TYPE)?.to_str().ok()?;
+        Some(value.split(';').next().unwrap_or("").trim())
+    }
+}
+
+/// Builds a [`Request`]; see [`Request::builder`].
+#[derive(Debug)]
+pub struct RequestBuilder {
+    inner: http::request::Builder,
+    body: Bytes,
+    client_addr: Option<SocketAddr>,
+}
+
+impl RequestBuilder {
+    /// Sets the method.
+    pub fn method(mut self, method: Method) -> Self {
+        self.inner = self.inner.method(method);
+        self
+    }
+
+    /// Sets the URI.
+    pub fn uri(mut self, uri: &str) -> Self {
+        self.inner = self.inner.uri(uri);
+        self
+    }
+
+    /// Appends a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.inner = self.inner.header(name, value);
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets the client address.
+    pub fn client_addr(mut self, addr: SocketAddr) -> Self {
+        self.client_addr = Some(addr);
+        self
+    }
+
+    /// Finishes the request. An invalid method, URI or header given to the builder is replaced
+    /// by a request for `GET /` with an error log, as a builder for tests should not panic.
+    pub fn build(self) -> Request {
+        let request = self.inner.body(()).unwrap_or_else(|error| {
+            tracing::error!(%error, "invalid request given to Request::builder");
+            http::Request::new(())
+        });
+        let (head, ()) = request.into_parts();
+        Request::from_parts(head, self.body, self.client_addr)
+    }
+
+    /// Finishes the request, reporting an invalid method, URI or header.
+    pub fn try_build(self) -> Result<Request, http::Error> {
+        let (head, ()) = self.inner.body(())?.into_parts();
+        Ok(Request::from_parts(head, self.body, self.client_addr))
+    }
+}

@@ -1,0 +1,187 @@
+//! Serving an app over TCP with hyper: HTTP/1.1 with keep-alive and HTTP/2 cleartext, bounded
+//! header read time, header size and body size, and graceful shutdown.
+
+use crate::app::{body_too_large, Ravyn};
+use crate::body::Body;
+use crate::request::Request;
+use crate::response::IntoResponse;
+use crate::HTTPException;
+use bytes::Bytes;
+use http::StatusCode;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::{Body as _, Incoming};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use tokio::net::{TcpListener, ToSocketAddrs};
+
+impl Ravyn {
+    /// Binds `addr` and serves until Ctrl-C or SIGTERM, then lets in-flight requests finish
+    /// (up to the shutdown timeout).
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// let app = ravyn_core::Ravyn::builder().build().expect("valid config");
+    /// app.serve("127.0.0.1:8000").await
+    /// # }
+    /// ```
+    pub async fn serve(self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        let listener = TcpListener::bind(addr).await?;
+        self.serve_listener(listener).await
+    }
+
+    /// Serves on an already-bound listener (bind port 0 in tests) until Ctrl-C or SIGTERM.
+    pub async fn serve_listener(self, listener: TcpListener) -> io::Result<()> {
+        self.serve_with_shutdown(listener, shutdown_signal()).await
+    }
+
+    /// Serves on `listener` until `signal` completes, then stops accepting connections and
+    /// waits for in-flight requests to finish (up to the shutdown timeout).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let app = ravyn_core::Ravyn::builder().build().expect("valid config");
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let server = tokio::spawn(app.serve_with_shutdown(listener, async { let _ = stopped.await; }));
+    /// stop.send(()).ok();
+    /// server.await.expect("server task")?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn serve_with_shutdown(
+        self,
+        listener: TcpListener,
+        signal: impl Future<Output = ()> + Send,
+    ) -> io::Result<()> {
+        let local = listener.local_addr()?;
+        tracing::info!(address = %local, "Ravyn serving on http://{local}");
+        let builder = self.connection_builder();
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(signal);
+        loop {
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Running out of file descriptors must not end the server: wait, retry.
+                        tracing::warn!(%error, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut signal => break,
+            };
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "could not set TCP_NODELAY");
+            }
+            let app = self.clone();
+            let service = hyper::service::service_fn(move |request| {
+                let app = app.clone();
+                async move { Ok::<_, Infallible>(app.handle_hyper(request, peer).await) }
+            });
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                }
+            });
+        }
+        drop(listener);
+        let timeout = self.config().shutdown_timeout();
+        tracing::info!(in_flight_connections = graceful.count(), "shutting down gracefully");
+        if tokio::time::timeout(timeout, graceful.shutdown()).await.is_err() {
+            tracing::warn!(?timeout, "graceful shutdown timed out; dropping remaining connections");
+        }
+        Ok(())
+    }
+
+    fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
+        let config = self.config();
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .keep_alive(true)
+            .header_read_timeout(config.header_read_timeout())
+            // hyper's own limit stays above ours, so ours answers first with a JSON 431; hyper's
+            // catches anything larger before it is buffered.
+            .max_buf_size((config.max_header_size() * 2).max(16 * 1024));
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_header_list_size(u32::try_from(config.max_header_size() * 2).unwrap_or(u32::MAX));
+        builder
+    }
+
+    async fn handle_hyper(&self, request: http::Request<Incoming>, peer: SocketAddr) -> http::Response<Body> {
+        let config = self.config();
+        let (head, body) = request.into_parts();
+        let header_bytes: usize = head.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>()
+            + head.uri.path_and_query().map_or(1, |p| p.as_str().len());
+        if header_bytes > config.max_header_size() {
+            tracing::warn!(size = header_bytes, limit = config.max_header_size(), "request headers too large");
+            return HTTPException::new(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                format!("Request headers are larger than the limit of {} bytes.", config.max_header_size()),
+            )
+            .into_response()
+            .into_http();
+        }
+        let limit = config.max_body_size();
+        if body.size_hint().lower() > limit as u64 {
+            return body_too_large(limit).into_http();
+        }
+        let bytes = if body.is_end_stream() {
+            Bytes::new()
+        } else {
+            match Limited::new(body, limit).collect().await {
+                Ok(collected) => collected.to_bytes(),
+                Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+                    return body_too_large(limit).into_http();
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "request body could not be read");
+                    return HTTPException::new(StatusCode::BAD_REQUEST, "The request body could not be read.")
+                        .into_response()
+                        .into_http();
+                }
+            }
+        };
+        self.handle(Request::from_parts(head, bytes, Some(peer))).await.into_http()
+    }
+}
+
+/// Completes on Ctrl-C or, on Unix, SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received"),
+        () = terminate => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,63 @@
+//! [`Settings`]: Ravyn's `RavynSettings`, a type whose methods supply the app's configuration.
+//!
+//! Precedence, for every value: what is given to the builder wins over the settings module,
+//! which wins over the defaults (the trait's default methods).
+
+use std::time::Duration;
+
+/// An app's configuration as methods, each with Ravyn's default; override the ones you need
+/// and pass the type to [`RavynBuilder::settings_module`](crate::RavynBuilder::settings_module).
+///
+/// ```
+/// use ravyn_core::Settings;
+///
+/// struct AppSettings;
+/// impl Settings for AppSettings {
+///     fn debug(&self) -> bool {
+///         std::env::var("DEBUG").is_ok_and(|v| v == "1")
+///     }
+///     fn max_body_size(&self) -> usize {
+///         64 * 1024
+///     }
+/// }
+/// assert_eq!(AppSettings.max_body_size(), 65536);
+/// assert!(AppSettings.redirect_slashes());
+/// ```
+pub trait Settings: Send + Sync + 'static {
+    /// Debug mode: internal error details are added to 500 answers. Default `false`.
+    fn debug(&self) -> bool {
+        false
+    }
+
+    /// Redirect `/path/` to `/path` (and back) when only the other exists. Default `true`.
+    fn redirect_slashes(&self) -> bool {
+        true
+    }
+
+    /// The largest request body accepted, in bytes; larger answers 413. Default 1 MiB.
+    fn max_body_size(&self) -> usize {
+        1024 * 1024
+    }
+
+    /// The largest request header section accepted, in bytes; larger answers 431.
+    /// Default 16 KiB.
+    fn max_header_size(&self) -> usize {
+        16 * 1024
+    }
+
+    /// How long a client may take to send its request headers. Default 30 seconds.
+    fn header_read_timeout(&self) -> Duration {
+        Duration::from_secs(30)
+    }
+
+    /// How long graceful shutdown waits for in-flight requests. Default 30 seconds.
+    fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(30)
+    }
+}
+
+/// The settings used when no settings module is given: every default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultSettings;
+
+impl Settings for DefaultSettings {}

@@ -1,0 +1,1 @@
+//! Route attributes for Ravyn for Rust.

@@ -1,0 +1,1 @@
+//! Sessions for Ravyn for Rust (placeholder until the sessions issue lands).

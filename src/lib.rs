@@ -1,0 +1,53 @@
+//! # Ravyn for Rust
+//!
+//! Ravyn's app/config API on hyper and tokio: route attributes, handlers whose arguments are
+//! bound from the path, query and body, `Gateway`/`Include`, settings objects, `HTTPException`
+//! with Ravyn's error shape, and a fast, hard-to-break server.
+//!
+//! ```no_run
+//! use ravyn::{get, Gateway, Json, Ravyn};
+//! use serde_json::{json, Value};
+//!
+//! #[get("/hello")]
+//! async fn hello() -> Json<Value> {
+//!     Json(json!({"message": "hello"}))
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     Ravyn::builder()
+//!         .routes(vec![Gateway::new(hello)])
+//!         .build()?
+//!         .serve("127.0.0.1:8000")
+//!         .await?;
+//!     Ok(())
+//! }
+//! ```
+
+pub use ravyn_core::{
+    binding, cookie, http, middleware, shutdown_signal, AppConfig, Body, BoxFuture, ConfigError, Gateway,
+    HTTPException, Handler, Html, Include, IntoResponse, Json, Middleware, MiddlewareRef, Next, NotAuthorized,
+    NotFound, PathParams, PermissionDenied, Ravyn, RavynBuilder, Redirect, Request, Response, Route, RouteSpec,
+    Settings,
+};
+pub use ravyn_macros::{delete, get, patch, post, put, route};
+
+/// In-process testing: [`TestClient`](testing::TestClient) drives an app without a socket.
+pub mod testing {
+    pub use ravyn_core::testing::{TestClient, TestRequest, TestResponse};
+}
+
+/// The names most apps import: `use ravyn::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        delete, get, patch, post, put, route, Gateway, HTTPException, Include, IntoResponse, Json, Ravyn, Redirect,
+        Request, Response, Settings,
+    };
+}
+
+/// Items the route attributes' generated code uses. Not public API: may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use ravyn_core::__private::*;
+    pub use ravyn_core::{BoxFuture, Handler, IntoResponse, Request, Response, RouteSpec};
+}
