@@ -1,1 +1,210 @@
-//! Route attributes for Ravyn for Rust.
+//! Route attributes for Ravyn for Rust: [`macro@get`], [`macro@post`], [`macro@put`],
+//! [`macro@patch`], [`macro@delete`] and [`macro@route`].
+//!
+//! Use them through the `ravyn` crate (`use ravyn::{get, post};`): the generated code names
+//! `::ravyn`. Examples here are not compiled in this crate, which cannot depend on `ravyn`; the
+//! same code is compiled and run by `tests/macros.rs` in the `ravyn` crate.
+//!
+//! # What an attribute does
+//!
+//! The attribute replaces the `async fn` with a unit struct of the same name and visibility that
+//! implements `ravyn::Handler`, so the handler is registered by its name, as in Ravyn:
+//!
+//! ```ignore
+//! use ravyn::{post, Gateway, HTTPException, Json, Ravyn};
+//! use serde_json::{json, Value};
+//!
+//! #[post("/login")]
+//! async fn login(email: String, password: String) -> Result<Json<Value>, HTTPException> {
+//!     if password.is_empty() {
+//!         return Err(HTTPException::new(401, "Invalid credentials"));
+//!     }
+//!     Ok(Json(json!({"email": email})))
+//! }
+//!
+//! let app = Ravyn::builder().routes(vec![Gateway::new(login)]).build()?;
+//! ```
+//!
+//! The function itself is kept unchanged inside the handler; its doc comments and `#[cfg]`s move
+//! to the struct, every other attribute stays on the function.
+//!
+//! # Arguments
+//!
+//! Arguments bind by name and type, checked in this order:
+//!
+//! 1. an argument whose type is `Request` (by the last segment of its path, any name) receives the
+//!    request itself; at most one;
+//! 2. an argument named like a path parameter (`{id}`, or the catch-all `{*rest}`) is that
+//!    parameter, percent-decoded and parsed into its type;
+//! 3. an argument named `data` or `payload` is the whole body, JSON or an urlencoded form by its
+//!    content type (any other content type answers 415); a handler takes one or the other;
+//! 4. any other argument is a query parameter; when the handler has no `data`/`payload`, the same
+//!    top-level key of a JSON or form body overrides it.
+//!
+//! `Option<T>` arguments may be absent. Every failure is collected and answered once, with 400 and
+//! Ravyn's validation shape:
+//! `{"detail": "Validation failed for <url> with method <M>.", "errors": [{"loc": [..], "type": .., "msg": ..}]}`.
+//! Argument patterns must be plain names (`x` or `mut x`), and arguments are owned values
+//! (`String`, not `&str`).
+//!
+//! # Status codes
+//!
+//! `status_code = N` sets the status a response gets when the handler does not choose one (a
+//! returned `(StatusCode, T)` or a `Response` with a status set wins). Defaults: POST 201,
+//! DELETE 204, GET/PUT/PATCH and `#[route]` 200. A route answering 204 must return a type
+//! without a body (`()`, `Result<(), E>`, `StatusCode`); anything else is a compile error.
+//! Return types written with `impl Trait` are not checked.
+//!
+//! # Sessions: `RouteSpec::may_use_session`
+//!
+//! The attribute tells the app whether the handler may use its session, so a server-side store
+//! is only consulted for routes that may. The answer is read from the function body's tokens and
+//! errs towards "yes": the handler may use its session when its body contains the identifier
+//! `session` anywhere (`request.session()`, a variable, a path segment), or when it uses its
+//! `Request` argument other than as the receiver of a method call or a field access
+//! (`helper(&request)`, `let r = request;`), since the request may be passed to code that reads
+//! the session. A handler with no `Request` argument and no `session` identifier does not.
+//! `request.clone()` followed by a helper reading the clone's session is not detected: pass
+//! the request itself, or name `session` in the handler.
+//!
+//! # Compile-time checks
+//!
+//! A path parameter with no argument of its name, a malformed path (not starting with `/`, an
+//! unbalanced or empty brace, a parameter name that is not an identifier, the same parameter
+//! twice, a catch-all that is not the last segment), two `Request` arguments, both `data` and
+//! `payload`, a function that is not `async`, generic or takes `self`, a `status_code` that is not
+//! an integer literal in `100..=999`, an unknown attribute argument, and `#[route]` without
+//! `methods` or with an unknown method are all compile errors pointing at the offending tokens,
+//! with a hint saying how to fix them.
+
+mod args;
+mod attr;
+mod diagnostic;
+mod expand;
+mod path;
+mod session;
+
+use attr::Verb;
+use proc_macro::TokenStream;
+
+/// A `GET` route (default status 200).
+///
+/// ```ignore
+/// use ravyn::{get, Json};
+/// use serde_json::{json, Value};
+///
+/// #[get("/users/{id}")]
+/// async fn user(id: u64, verbose: Option<bool>) -> Json<Value> {
+///     Json(json!({"id": id, "verbose": verbose.unwrap_or(false)}))
+/// }
+/// ```
+///
+/// See the [crate docs](crate) for how arguments bind.
+#[proc_macro_attribute]
+pub fn get(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Verb::Get, attr.into(), item.into()).into()
+}
+
+/// A `POST` route (default status 201).
+///
+/// ```ignore
+/// use ravyn::{post, HTTPException, Json, Request};
+/// use serde_json::{json, Value};
+///
+/// #[post("/login")]
+/// async fn login(request: Request, email: String, password: String) -> Result<Json<Value>, HTTPException> {
+///     if password != "secret" {
+///         return Err(HTTPException::new(401, "Invalid credentials"));
+///     }
+///     Ok(Json(json!({"email": email, "path": request.path()})))
+/// }
+/// ```
+///
+/// `email` and `password` come from the query string or, overriding it, from the same keys of a
+/// JSON or form body. See the [crate docs](crate) for how arguments bind.
+#[proc_macro_attribute]
+pub fn post(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Verb::Post, attr.into(), item.into()).into()
+}
+
+/// A `PUT` route (default status 200).
+///
+/// ```ignore
+/// use ravyn::{put, Json};
+/// use serde::Deserialize;
+/// use serde_json::{json, Value};
+///
+/// #[derive(Deserialize)]
+/// struct Item {
+///     name: String,
+/// }
+///
+/// #[put("/items/{id}", status_code = 202)]
+/// async fn replace_item(id: u32, data: Item) -> Json<Value> {
+///     Json(json!({"id": id, "name": data.name}))
+/// }
+/// ```
+///
+/// `data` (or `payload`) is the whole body, JSON or form. See the [crate docs](crate).
+#[proc_macro_attribute]
+pub fn put(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Verb::Put, attr.into(), item.into()).into()
+}
+
+/// A `PATCH` route (default status 200).
+///
+/// ```ignore
+/// use ravyn::{patch, Json};
+/// use serde_json::{json, Value};
+///
+/// #[patch("/items/{id}")]
+/// async fn rename_item(id: u32, name: String) -> Json<Value> {
+///     Json(json!({"id": id, "name": name}))
+/// }
+/// ```
+///
+/// See the [crate docs](crate) for how arguments bind.
+#[proc_macro_attribute]
+pub fn patch(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Verb::Patch, attr.into(), item.into()).into()
+}
+
+/// A `DELETE` route (default status 204).
+///
+/// A route answering 204 must return a type without a body, checked at compile time:
+///
+/// ```ignore
+/// use ravyn::{delete, HTTPException};
+///
+/// #[delete("/items/{id}")]
+/// async fn delete_item(id: u32) -> Result<(), HTTPException> {
+///     if id == 0 {
+///         return Err(HTTPException::new(404, "No such item"));
+///     }
+///     Ok(())
+/// }
+/// ```
+///
+/// To answer with a body, choose another status: `#[delete("/items/{id}", status_code = 200)]`.
+#[proc_macro_attribute]
+pub fn delete(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Verb::Delete, attr.into(), item.into()).into()
+}
+
+/// A route answering several methods (default status 200).
+///
+/// ```ignore
+/// use ravyn::{route, Request};
+///
+/// #[route("/echo", methods = ["GET", "POST"])]
+/// async fn echo(request: Request) -> String {
+///     request.method().to_string()
+/// }
+/// ```
+///
+/// `methods` is required: any of `GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE`, `OPTIONS`,
+/// `TRACE` (case-insensitive). `status_code = N` is accepted as for the other attributes.
+#[proc_macro_attribute]
+pub fn route(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(Verb::Route, attr.into(), item.into()).into()
+}

@@ -1,0 +1,297 @@
+//! The expansion: the `async fn` becomes a unit struct of the same name implementing `Handler`,
+//! whose `call` binds the arguments and runs the original function, kept unchanged inside it.
+
+use crate::args::{self, HandlerArg, Source};
+use crate::attr::{self, RouteAttr, Verb};
+use crate::diagnostic::{error, error_spanned, push};
+use crate::path;
+use crate::session::may_use_session;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::ext::IdentExt;
+use syn::spanned::Spanned;
+use syn::{Attribute, Ident, ItemFn, LitStr, ReturnType, Type, Visibility};
+
+/// Expands `#[verb(attr)] item`. Errors come back as `compile_error!`s next to a stand-in for the
+/// handler, so the rest of the crate (`Gateway::new(handler)`) reports nothing more.
+pub(crate) fn expand(verb: Verb, attr: TokenStream, item: TokenStream) -> TokenStream {
+    let function = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(function) => function,
+        Err(_) => {
+            return error(
+                item.into_iter().next().map_or_else(Span::call_site, |token| token.span()),
+                format_args!("#[{}] must be placed on an `async fn`", verb.attr_name()),
+                format_args!("write #[{}(\"/path\")] above `async fn name(...) -> ... {{ ... }}`", verb.attr_name()),
+            )
+            .to_compile_error()
+        }
+    };
+    match checked(verb, attr, &function) {
+        Ok(handler) => handler.into_token_stream(),
+        Err(errors) => {
+            let stand_in = stand_in(&function);
+            let errors = errors.to_compile_error();
+            quote!(#errors #stand_in)
+        }
+    }
+}
+
+/// Everything the generated code needs, checked.
+struct Handler<'f> {
+    function: &'f ItemFn,
+    attr: RouteAttr,
+    args: Vec<HandlerArg>,
+}
+
+fn checked(verb: Verb, attr: TokenStream, function: &ItemFn) -> syn::Result<Handler<'_>> {
+    let mut errors = None;
+    let attr = match attr::parse(verb, attr) {
+        Ok(attr) => Some(attr),
+        Err(e) => {
+            push(&mut errors, e);
+            None
+        }
+    };
+    if let Err(e) = check_signature(function) {
+        push(&mut errors, e);
+    }
+    let params = match attr.as_ref().map(|attr| path::parse(&attr.path)) {
+        Some(Ok(params)) => Some(params),
+        Some(Err(e)) => {
+            push(&mut errors, e);
+            None
+        }
+        None => None,
+    };
+    let args = match (&attr, &params) {
+        (Some(attr), Some(params)) => match args::classify(&function.sig, &attr.path, params) {
+            Ok(args) => Some(args),
+            Err(e) => {
+                push(&mut errors, e);
+                None
+            }
+        },
+        _ => None,
+    };
+    match (errors, attr, args) {
+        (None, Some(attr), Some(args)) => Ok(Handler { function, attr, args }),
+        (Some(errors), _, _) => Err(errors),
+        // Unreachable: a missing piece always comes with an error; say so rather than panic.
+        (None, _, _) => Err(syn::Error::new(Span::call_site(), "internal error in the route attribute")),
+    }
+}
+
+fn check_signature(function: &ItemFn) -> syn::Result<()> {
+    let sig = &function.sig;
+    let mut errors = None;
+    if sig.asyncness.is_none() {
+        push(
+            &mut errors,
+            error(
+                sig.fn_token.span,
+                "route handlers must be `async fn`",
+                format_args!("write `async fn {}`", sig.ident),
+            ),
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        push(
+            &mut errors,
+            error_spanned(
+                &sig.generics,
+                "route handlers cannot be generic",
+                "the route calls one concrete function: use concrete argument and return types",
+            ),
+        );
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        push(&mut errors, error_spanned(unsafety, "route handlers cannot be `unsafe`", "remove `unsafe`"));
+    }
+    if let Some(abi) = &sig.abi {
+        push(&mut errors, error_spanned(abi, "route handlers cannot declare an ABI", "remove the `extern` ABI"));
+    }
+    if let Some(variadic) = &sig.variadic {
+        push(&mut errors, error_spanned(variadic, "route handlers cannot be variadic", "remove `...`"));
+    }
+    errors.map_or(Ok(()), Err)
+}
+
+impl ToTokens for Handler<'_> {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let function = self.function;
+        let name = &function.sig.ident;
+        let (outer_attrs, inner_attrs) = split_attrs(&function.attrs);
+        let cfgs: Vec<&Attribute> = outer_attrs.iter().copied().filter(|a| a.path().is_ident("cfg")).collect();
+        let vis = &function.vis;
+        let inner = ItemFn {
+            attrs: inner_attrs.into_iter().cloned().collect(),
+            vis: Visibility::Inherited,
+            sig: function.sig.clone(),
+            block: function.block.clone(),
+        };
+
+        let spec = self.spec();
+        let request = Ident::new("__ravyn_request", Span::mixed_site());
+        let body = self.call_body(&request);
+        let empty_body_check = self.empty_body_check();
+
+        tokens.extend(quote! {
+            #(#outer_attrs)*
+            #[allow(non_camel_case_types, missing_docs)]
+            #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
+            #vis struct #name;
+
+            #(#cfgs)*
+            impl ::ravyn::__private::Handler for #name {
+                fn spec(&self) -> ::ravyn::__private::RouteSpec {
+                    #spec
+                }
+
+                fn call(
+                    &self,
+                    #request: ::ravyn::__private::Request,
+                ) -> ::ravyn::__private::BoxFuture<'static, ::ravyn::__private::Response> {
+                    #inner
+                    ::std::boxed::Box::pin(async move { #body })
+                }
+            }
+
+            #(#cfgs)*
+            #empty_body_check
+        });
+    }
+}
+
+impl Handler<'_> {
+    fn spec(&self) -> TokenStream {
+        let name = self.function.sig.ident.unraw().to_string();
+        let path = LitStr::new(&self.attr.path.value(), self.attr.path.span());
+        let methods = &self.attr.methods;
+        let status_code = self.attr.status_code;
+        let request = self.args.iter().find(|arg| arg.source == Source::Request).map(|arg| &arg.ident);
+        let uses_session = may_use_session(self.function.block.to_token_stream(), request);
+        quote! {
+            ::ravyn::__private::RouteSpec::new(#name, #path, &[#(#methods),*], #status_code)
+                .uses_session(#uses_session)
+        }
+    }
+
+    /// The body of the future `call` returns: bind every argument (collecting all failures into
+    /// one response), then call the function and convert its result.
+    fn call_body(&self, request: &Ident) -> TokenStream {
+        let function = &self.function.sig.ident;
+        let binder = Ident::new("__ravyn_binder", Span::mixed_site());
+        let bound: Vec<(Ident, &HandlerArg)> = self
+            .args
+            .iter()
+            .filter(|arg| arg.source != Source::Request)
+            .enumerate()
+            .map(|(i, arg)| (format_ident!("__ravyn_arg{}", i, span = Span::mixed_site()), arg))
+            .collect();
+
+        let binding = if bound.is_empty() {
+            TokenStream::new()
+        } else {
+            let vars: Vec<&Ident> = bound.iter().map(|(var, _)| var).collect();
+            let lookups = bound.iter().map(|(var, arg)| {
+                let ty = &arg.ty;
+                // Spanned at the type, so "`T` cannot be deserialized" points at the argument.
+                let lookup = match &arg.source {
+                    Source::Path(name) => quote_spanned!(ty.span()=> #binder.path::<#ty>(#name)),
+                    Source::Query(name) => quote_spanned!(ty.span()=> #binder.query::<#ty>(#name)),
+                    Source::QueryOrBody(name) => quote_spanned!(ty.span()=> #binder.query_or_body::<#ty>(#name)),
+                    Source::Body => quote_spanned!(ty.span()=> #binder.body::<#ty>()),
+                    Source::Request => TokenStream::new(),
+                };
+                quote!(let #var = #lookup;)
+            });
+            // The binder borrows the request; its block ends before the request moves into the call.
+            quote! {
+                let (#(#vars,)*) = {
+                    let mut #binder = ::ravyn::__private::Binder::new(&#request);
+                    #(#lookups)*
+                    match (#binder.is_ok(), #(#vars,)*) {
+                        (true, #(::core::option::Option::Some(#vars),)*) => (#(#vars,)*),
+                        _ => return #binder.into_error_response(),
+                    }
+                };
+            }
+        };
+
+        let mut bound_vars = bound.iter().map(|(var, _)| var);
+        let call_args = self.args.iter().map(|arg| match arg.source {
+            Source::Request => request.to_token_stream(),
+            _ => bound_vars.next().map(ToTokens::to_token_stream).unwrap_or_default(),
+        });
+        let output_span = match &self.function.sig.output {
+            ReturnType::Type(_, ty) => ty.span(),
+            ReturnType::Default => function.span(),
+        };
+        let call = quote!(#function(#(#call_args),*).await);
+        let respond = quote_spanned!(output_span=> ::ravyn::__private::IntoResponse::into_response(#call));
+        quote! {
+            #binding
+            #respond
+        }
+    }
+
+    /// For a 204 route, a compile-time check that the return type has no body.
+    fn empty_body_check(&self) -> TokenStream {
+        if self.attr.status_code != 204 {
+            return TokenStream::new();
+        }
+        match &self.function.sig.output {
+            ReturnType::Type(_, ty) if !contains_impl(ty) => {
+                quote_spanned!(ty.span()=> const _: () = ::ravyn::__private::assert_empty_body::<#ty>();)
+            }
+            _ => TokenStream::new(),
+        }
+    }
+}
+
+/// Docs and `cfg`s describe the handler, so they go on the struct; every other attribute
+/// (`#[allow]`, `#[tracing::instrument]`, ...) stays on the function.
+fn split_attrs(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>) {
+    attrs.iter().partition(|attr| attr.path().is_ident("doc") || attr.path().is_ident("cfg"))
+}
+
+/// Whether a type mentions `impl Trait`, which cannot be named outside the function.
+fn contains_impl(ty: &Type) -> bool {
+    ty.to_token_stream().into_iter().any(|token| has_impl(&token))
+}
+
+fn has_impl(token: &proc_macro2::TokenTree) -> bool {
+    match token {
+        proc_macro2::TokenTree::Ident(ident) => ident == "impl",
+        proc_macro2::TokenTree::Group(group) => group.stream().into_iter().any(|t| has_impl(&t)),
+        _ => false,
+    }
+}
+
+/// What replaces a handler whose attribute failed: a struct of the same name that is a
+/// `Handler`, so uses of it elsewhere compile and only the attribute's own errors show.
+fn stand_in(function: &ItemFn) -> TokenStream {
+    let name = &function.sig.ident;
+    let vis = &function.vis;
+    let (outer_attrs, _) = split_attrs(&function.attrs);
+    let cfgs = outer_attrs.iter().filter(|a| a.path().is_ident("cfg"));
+    quote! {
+        #(#outer_attrs)*
+        #[allow(non_camel_case_types, missing_docs, dead_code)]
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
+        #vis struct #name;
+
+        #(#cfgs)*
+        impl ::ravyn::__private::Handler for #name {
+            fn spec(&self) -> ::ravyn::__private::RouteSpec {
+                ::core::unreachable!()
+            }
+            fn call(
+                &self,
+                _: ::ravyn::__private::Request,
+            ) -> ::ravyn::__private::BoxFuture<'static, ::ravyn::__private::Response> {
+                ::core::unreachable!()
+            }
+        }
+    }
+}
