@@ -29,8 +29,10 @@ pub(crate) fn expand(verb: Verb, attr: TokenStream, item: TokenStream) -> TokenS
     match checked(verb, attr, &function) {
         Ok(handler) => handler.into_token_stream(),
         Err(errors) => {
-            let stand_in = stand_in(&function);
             let errors = errors.to_compile_error();
+            // A function taking `self` sits in an `impl` block, where no struct can stand in.
+            let has_receiver = function.sig.receiver().is_some();
+            let stand_in = if has_receiver { TokenStream::new() } else { stand_in(&function) };
             quote!(#errors #stand_in)
         }
     }
@@ -151,6 +153,8 @@ impl ToTokens for Handler<'_> {
                     &self,
                     #request: ::ravyn::__private::Request,
                 ) -> ::ravyn::__private::BoxFuture<'static, ::ravyn::__private::Response> {
+                    // Handlers are `async` by contract, whether or not they await.
+                    #[allow(clippy::unused_async)]
                     #inner
                     ::std::boxed::Box::pin(async move { #body })
                 }
@@ -223,12 +227,14 @@ impl Handler<'_> {
             Source::Request => request.to_token_stream(),
             _ => bound_vars.next().map(ToTokens::to_token_stream).unwrap_or_default(),
         });
-        let output_span = match &self.function.sig.output {
-            ReturnType::Type(_, ty) => ty.span(),
-            ReturnType::Default => function.span(),
-        };
         let call = quote!(#function(#(#call_args),*).await);
-        let respond = quote_spanned!(output_span=> ::ravyn::__private::IntoResponse::into_response(#call));
+        // Naming the return type points "`T` is not `IntoResponse`" at it; `impl Trait` cannot be named.
+        let respond = match &self.function.sig.output {
+            ReturnType::Type(_, ty) if !contains_impl(ty) => {
+                quote_spanned!(ty.span()=> <#ty as ::ravyn::__private::IntoResponse>::into_response(#call))
+            }
+            _ => quote!(::ravyn::__private::IntoResponse::into_response(#call)),
+        };
         quote! {
             #binding
             #respond
@@ -269,12 +275,19 @@ fn has_impl(token: &proc_macro2::TokenTree) -> bool {
 }
 
 /// What replaces a handler whose attribute failed: a struct of the same name that is a
-/// `Handler`, so uses of it elsewhere compile and only the attribute's own errors show.
+/// `Handler`, so uses of it elsewhere compile and only the attribute's own errors show. The
+/// function is kept inside, unused, so its body is still checked and its imports count as used.
 fn stand_in(function: &ItemFn) -> TokenStream {
     let name = &function.sig.ident;
     let vis = &function.vis;
-    let (outer_attrs, _) = split_attrs(&function.attrs);
+    let (outer_attrs, inner_attrs) = split_attrs(&function.attrs);
     let cfgs = outer_attrs.iter().filter(|a| a.path().is_ident("cfg"));
+    let inner = ItemFn {
+        attrs: inner_attrs.into_iter().cloned().collect(),
+        vis: Visibility::Inherited,
+        sig: function.sig.clone(),
+        block: function.block.clone(),
+    };
     quote! {
         #(#outer_attrs)*
         #[allow(non_camel_case_types, missing_docs, dead_code)]
@@ -290,6 +303,8 @@ fn stand_in(function: &ItemFn) -> TokenStream {
                 &self,
                 _: ::ravyn::__private::Request,
             ) -> ::ravyn::__private::BoxFuture<'static, ::ravyn::__private::Response> {
+                #[allow(dead_code)]
+                #inner
                 ::core::unreachable!()
             }
         }

@@ -28,6 +28,11 @@
 //! The function itself is kept unchanged inside the handler; its doc comments and `#[cfg]`s move
 //! to the struct, every other attribute stays on the function.
 //!
+//! Because the handler is a unit struct, its name is also a pattern: in the same module,
+//! `let login = ...;` would try to match the struct `login` instead of binding a variable. Give
+//! local variables other names than handlers (the compiler says "interpreted as a unit struct"
+//! when this happens).
+//!
 //! # Arguments
 //!
 //! Arguments bind by name and type, checked in this order:

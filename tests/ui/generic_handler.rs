@@ -1,0 +1,8 @@
+use ravyn::get;
+
+#[get("/generic")]
+async fn generic<T: Default + ToString>() -> String {
+    T::default().to_string()
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ravyn::get;
+
+#[get("/thing")]
+struct Thing;
+
+fn main() {}

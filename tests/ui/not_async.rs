@@ -1,0 +1,8 @@
+use ravyn::get;
+
+#[get("/sync")]
+fn sync() -> &'static str {
+    "blocking"
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ravyn::get;
+
+#[get(/users)]
+async fn users() {}
+
+fn main() {}

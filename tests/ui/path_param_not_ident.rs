@@ -1,0 +1,6 @@
+use ravyn::get;
+
+#[get("/users/{user-id}")]
+async fn user() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ravyn::get;
+
+#[get("/users/id}")]
+async fn user() {}
+
+fn main() {}

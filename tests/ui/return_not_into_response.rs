@@ -1,0 +1,10 @@
+use ravyn::get;
+
+struct Plain;
+
+#[get("/plain")]
+async fn plain() -> Plain {
+    Plain
+}
+
+fn main() {}

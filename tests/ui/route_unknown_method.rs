@@ -1,0 +1,6 @@
+use ravyn::route;
+
+#[route("/items", methods = ["GET", "FETCH"])]
+async fn items() {}
+
+fn main() {}

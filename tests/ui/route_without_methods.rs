@@ -1,0 +1,6 @@
+use ravyn::route;
+
+#[route("/items")]
+async fn items() {}
+
+fn main() {}

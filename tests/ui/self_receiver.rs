@@ -1,0 +1,10 @@
+use ravyn::get;
+
+struct Api;
+
+impl Api {
+    #[get("/method")]
+    async fn method(&self) {}
+}
+
+fn main() {}

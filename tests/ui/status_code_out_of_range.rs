@@ -1,0 +1,6 @@
+use ravyn::post;
+
+#[post("/items", status_code = 1000)]
+async fn create() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ravyn::get;
+
+#[get("/items", name = "items")]
+async fn items() {}
+
+fn main() {}
