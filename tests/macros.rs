@@ -1,5 +1,9 @@
 //! The route attributes: what they expand to, proven in-process with `TestClient` (binding,
 //! statuses, `RouteSpec`), and their compile errors, snapshot-tested with trybuild.
+//!
+//! The `ravyn-macros` doc examples cannot be doc-tested in that crate (it cannot depend on
+//! `ravyn`), so each one is compiled and exercised here: `login`, `user`, `replace_item`,
+//! `rename_item`, `delete_item`, `echo`.
 
 use ravyn::http::StatusCode;
 use ravyn::testing::TestClient;
@@ -9,9 +13,15 @@ use serde_json::{json, Value};
 
 // ---- handlers ---------------------------------------------------------------------------------
 
+/// The `get` attribute's doc example.
+#[get("/users/{id}")]
+async fn user(id: u64, verbose: Option<bool>) -> Json<Value> {
+    Json(json!({"id": id, "verbose": verbose.unwrap_or(false)}))
+}
+
 /// Path parameters: a number and a string (percent-decoded by the router).
 #[get("/users/{id}/{name}")]
-async fn user(id: u64, name: String) -> Json<Value> {
+async fn user_named(id: u64, name: String) -> Json<Value> {
     Json(json!({"id": id, "name": name}))
 }
 
@@ -134,6 +144,7 @@ fn client() -> TestClient {
     let app = Ravyn::builder()
         .routes(vec![
             Gateway::new(user),
+            Gateway::new(user_named),
             Gateway::new(file),
             Gateway::new(search),
             Gateway::new(login),
@@ -163,6 +174,13 @@ async fn binds_path_parameters_by_type() {
     let response = client().get("/users/42/ada").send().await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<Value>(), json!({"id": 42, "name": "ada"}));
+}
+
+#[tokio::test]
+async fn path_parameter_with_an_optional_query_argument() {
+    let client = client();
+    assert_eq!(client.get("/users/3").send().await.json::<Value>(), json!({"id": 3, "verbose": false}));
+    assert_eq!(client.get("/users/3?verbose=yes").send().await.json::<Value>(), json!({"id": 3, "verbose": true}));
 }
 
 #[tokio::test]

@@ -11,15 +11,15 @@
 //! implements `ravyn::Handler`, so the handler is registered by its name, as in Ravyn:
 //!
 //! ```ignore
-//! use ravyn::{post, Gateway, HTTPException, Json, Ravyn};
+//! use ravyn::{post, Gateway, HTTPException, Json, Ravyn, Request};
 //! use serde_json::{json, Value};
 //!
 //! #[post("/login")]
-//! async fn login(email: String, password: String) -> Result<Json<Value>, HTTPException> {
-//!     if password.is_empty() {
+//! async fn login(request: Request, email: String, password: String) -> Result<Json<Value>, HTTPException> {
+//!     if password != "secret" {
 //!         return Err(HTTPException::new(401, "Invalid credentials"));
 //!     }
-//!     Ok(Json(json!({"email": email})))
+//!     Ok(Json(json!({"email": email, "path": request.path()})))
 //! }
 //!
 //! let app = Ravyn::builder().routes(vec![Gateway::new(login)]).build()?;
