@@ -1,0 +1,87 @@
+//! [`CookieFormat::Signed`](crate::CookieFormat::Signed), the default: readable by the client, not
+//! alterable.
+//!
+//! ```text
+//! value   = PAYLOAD "." ISSUED "." CREATED "." SIG
+//! PAYLOAD = base64url, no padding, of the session's compact JSON object
+//! ISSUED  = decimal Unix seconds when this cookie was issued (refreshed by rolling expiry)
+//! CREATED = decimal Unix seconds when the session was created (kept across re-issues)
+//! SIG     = base64url, no padding, of HMAC-SHA256(K, NAME "=" PAYLOAD "." ISSUED "." CREATED)
+//! K       = HKDF-SHA256(salt = "ravyn-session HKDF salt v1", ikm = secret,
+//!                       info = "ravyn-session signed-cookie v1 HMAC-SHA256")
+//! ```
+//!
+//! e.g. `eyJ1c2VyX2lkIjoxfQ.1700000000.1700000000.<43 chars>` for `{"user_id":1}`.
+//!
+//! Every character is in `[A-Za-z0-9_.-]`, so the value needs no quoting. The MAC covers the cookie
+//! name (a cookie name cannot contain `=`, so `NAME "="` is unambiguous): a value issued as `a` is
+//! rejected as `b`. It is checked with `ring::hmac::verify` (constant time) before anything else in
+//! the value is trusted or parsed.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use ring::hmac;
+
+use super::{hkdf_expand, parse_decimal, DecodeError, Opened};
+
+const INFO: &[u8] = b"ravyn-session signed-cookie v1 HMAC-SHA256";
+const LAYOUT: &str = "expected PAYLOAD.ISSUED.CREATED.SIG";
+
+pub(crate) struct SignedFormat {
+    /// Primary first, then the fallbacks; never empty.
+    keys: Vec<hmac::Key>,
+}
+
+impl fmt::Debug for SignedFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedFormat").field("keys", &self.keys.len()).finish()
+    }
+}
+
+impl SignedFormat {
+    pub(crate) fn new(secrets: &[&str]) -> Self {
+        SignedFormat { keys: secrets.iter().map(|s| hkdf_expand(s, INFO, hmac::HMAC_SHA256)).collect() }
+    }
+
+    pub(crate) fn encode(&self, name: &str, json: &[u8], issued_at: u64, created_at: u64) -> String {
+        let mut value = String::with_capacity(json.len() * 4 / 3 + 72);
+        URL_SAFE_NO_PAD.encode_string(json, &mut value);
+        value.push('.');
+        value.push_str(&issued_at.to_string());
+        value.push('.');
+        value.push_str(&created_at.to_string());
+        let tag = hmac::sign(&self.keys[0], &mac_input(name, &value));
+        value.push('.');
+        URL_SAFE_NO_PAD.encode_string(tag.as_ref(), &mut value);
+        value
+    }
+
+    pub(crate) fn open(&self, name: &str, value: &str) -> Result<Opened, DecodeError> {
+        let (signed, sig) = value.rsplit_once('.').ok_or(DecodeError::Malformed(LAYOUT))?;
+        let mut parts = signed.split('.');
+        let (Some(payload), Some(issued), Some(created), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(DecodeError::Malformed(LAYOUT));
+        };
+        let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| DecodeError::Malformed("signature is not base64url"))?;
+        let input = mac_input(name, signed);
+        let key_index =
+            self.keys.iter().position(|k| hmac::verify(k, &input, &sig).is_ok()).ok_or(DecodeError::BadSignature)?;
+        let issued_at = parse_decimal(issued).ok_or(DecodeError::Malformed("issue time is not a decimal number"))?;
+        let created_at =
+            parse_decimal(created).ok_or(DecodeError::Malformed("creation time is not a decimal number"))?;
+        let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| DecodeError::Malformed("payload is not base64url"))?;
+        Ok(Opened { json, issued_at, created_at: Some(created_at), key_index })
+    }
+}
+
+fn mac_input(name: &str, signed: &str) -> Vec<u8> {
+    let mut input = Vec::with_capacity(name.len() + 1 + signed.len());
+    input.extend_from_slice(name.as_bytes());
+    input.push(b'=');
+    input.extend_from_slice(signed.as_bytes());
+    input
+}

@@ -1,0 +1,82 @@
+//! [`IncomingCookie`]: what a request's `Cookie` headers hold under the session cookie's name.
+
+/// The session cookie as found in one request's `Cookie` headers, before any decoding.
+///
+/// Two or more cookies of the session's name (in one header or several) are [`Ambiguous`]: browsers
+/// send that when cookies of one name were set for different `Path`s or `Domain`s, and nothing says
+/// which one is ours. The session then starts empty and neither cookie is deleted (a deletion could
+/// hit the other application's cookie); a debug log says so.
+///
+/// [`Ambiguous`]: IncomingCookie::Ambiguous
+///
+/// ```
+/// use ravyn_session::IncomingCookie;
+///
+/// let incoming = IncomingCookie::from_cookie_headers("session", ["theme=dark; session=abc"]);
+/// assert_eq!(incoming, IncomingCookie::One("abc".to_owned()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum IncomingCookie {
+    /// No cookie of the session's name.
+    #[default]
+    Absent,
+    /// Exactly one cookie of the session's name, with its raw value (quotes, if any, kept).
+    One(String),
+    /// Two or more cookies of the session's name.
+    Ambiguous,
+}
+
+impl IncomingCookie {
+    /// Finds the cookie `name` in the values of a request's `Cookie` headers (`a=1; b=2` each).
+    ///
+    /// Values are taken as they are (no percent-decoding, quotes kept): session cookie values only
+    /// use characters that need neither.
+    ///
+    /// ```
+    /// use ravyn_session::IncomingCookie;
+    ///
+    /// assert_eq!(IncomingCookie::from_cookie_headers("sid", ["a=1"]), IncomingCookie::Absent);
+    /// assert_eq!(IncomingCookie::from_cookie_headers("sid", ["sid=1", "sid=2"]), IncomingCookie::Ambiguous);
+    /// assert_eq!(IncomingCookie::from_cookie_headers("sid", ["sid=1; sid=2"]), IncomingCookie::Ambiguous);
+    /// ```
+    pub fn from_cookie_headers<'a, I>(name: &str, headers: I) -> IncomingCookie
+    where
+        I: IntoIterator<Item = &'a str>,
+    {
+        let mut found = IncomingCookie::Absent;
+        let pairs = headers.into_iter().flat_map(|h| h.split(';'));
+        for (n, v) in pairs.filter_map(|pair| pair.split_once('=')) {
+            if n.trim() == name {
+                found = match found {
+                    IncomingCookie::Absent => IncomingCookie::One(v.trim().to_owned()),
+                    _ => return IncomingCookie::Ambiguous,
+                };
+            }
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IncomingCookie;
+
+    #[test]
+    fn finds_the_named_cookie() {
+        let one = |v: &str| IncomingCookie::One(v.to_owned());
+        assert_eq!(IncomingCookie::from_cookie_headers("session", []), IncomingCookie::Absent);
+        assert_eq!(IncomingCookie::from_cookie_headers("session", ["session=x"]), one("x"));
+        assert_eq!(IncomingCookie::from_cookie_headers("session", ["a=1;session=x ;b=2"]), one("x"));
+        assert_eq!(IncomingCookie::from_cookie_headers("session", ["a=1", " session = \"q.r=\" "]), one("\"q.r=\""));
+        assert_eq!(IncomingCookie::from_cookie_headers("session", ["session="]), one(""));
+        assert_eq!(
+            IncomingCookie::from_cookie_headers("session", ["sessions=x; xsession=y; session"]),
+            IncomingCookie::Absent
+        );
+        assert_eq!(
+            IncomingCookie::from_cookie_headers("session", ["session=x", "session=x"]),
+            IncomingCookie::Ambiguous
+        );
+        assert_eq!(IncomingCookie::from_cookie_headers("session", ["session=x;session=y"]), IncomingCookie::Ambiguous);
+    }
+}

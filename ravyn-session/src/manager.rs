@@ -1,0 +1,351 @@
+//! [`SessionManager`]: built once per app; makes each request's [`Session`] and, after the handler,
+//! the `Set-Cookie` to send ([`CookieUpdate`]).
+//!
+//! The rules of [`SessionManager::finish`], in order:
+//!
+//! 1. Session never accessed: [`CookieUpdate::None`], without decoding anything.
+//! 2. Session now empty: [`CookieUpdate::Delete`] if the handler emptied a session that came from a
+//!    valid cookie (`clear()`, or removing the last key); otherwise nothing (a session that was
+//!    already empty, or an invalid or ambiguous cookie, is left alone).
+//! 3. Session changed: [`CookieUpdate::Set`] with a fresh cookie.
+//! 4. Unchanged, from a valid cookie that verified under a fallback secret: re-issued under the
+//!    primary secret.
+//! 5. Unchanged, with rolling expiry (the default), from a valid cookie issued more than
+//!    [`SessionConfig::refresh_interval`] (`max_age / 4`) ago: re-issued with a new issue time.
+//! 6. Otherwise nothing.
+//!
+//! A re-issued cookie keeps the session's creation time (for `absolute_max_age`) unless the handler
+//! cleared the session first. With `absolute_max_age`, `Max-Age` is capped to the session's remaining
+//! absolute lifetime so the browser drops the cookie when the server would refuse it.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::codec::{Codec, Decoded, EncodeError};
+use crate::config::{SessionConfig, SessionConfigError};
+use crate::incoming::IncomingCookie;
+use crate::session::{Load, Session};
+use crate::set_cookie;
+
+/// The largest `Set-Cookie` header value (name, value and attributes) browsers are required to keep
+/// (RFC 6265 section 6.1); larger ones are silently dropped by them.
+pub const MAX_SET_COOKIE_LEN: usize = 4096;
+
+/// Secrets shorter than this get a warning at start-up.
+const STRONG_SECRET_LEN: usize = 32;
+
+/// What the response should do with the session cookie.
+///
+/// ```
+/// use ravyn_session::CookieUpdate;
+///
+/// let update = CookieUpdate::Set("session=abc; HttpOnly".to_owned());
+/// assert_eq!(update.header_value(), Some("session=abc; HttpOnly"));
+/// assert_eq!(CookieUpdate::None.header_value(), None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CookieUpdate {
+    /// Send no `Set-Cookie`.
+    None,
+    /// Send this `Set-Cookie` header value: a new or refreshed session cookie.
+    Set(String),
+    /// Send this `Set-Cookie` header value: it deletes the session cookie.
+    Delete(String),
+}
+
+impl CookieUpdate {
+    /// The `Set-Cookie` header value to send, if any.
+    ///
+    /// ```
+    /// let update = ravyn_session::CookieUpdate::Delete("session=; Max-Age=0".to_owned());
+    /// assert_eq!(update.header_value(), Some("session=; Max-Age=0"));
+    /// ```
+    pub fn header_value(&self) -> Option<&str> {
+        match self {
+            CookieUpdate::None => None,
+            CookieUpdate::Set(h) | CookieUpdate::Delete(h) => Some(h),
+        }
+    }
+}
+
+/// Why the session cookie could not be written. The core answers 500 and sends no session cookie
+/// (the client keeps its previous one).
+///
+/// ```
+/// let err = ravyn_session::FinishError::TooLarge { size: 5000, limit: 4096 };
+/// assert!(err.to_string().contains("5000"));
+/// assert!(err.to_string().contains("server-side"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FinishError {
+    /// The `Set-Cookie` header would exceed [`MAX_SET_COOKIE_LEN`]; browsers would drop it silently.
+    #[error(
+        "the session cookie would be {size} bytes, over the {limit}-byte limit browsers keep; \
+         store less in the session, or use a server-side session store"
+    )]
+    TooLarge {
+        /// The header value's length in bytes.
+        size: usize,
+        /// The limit ([`MAX_SET_COOKIE_LEN`]).
+        limit: usize,
+    },
+    /// The cookie could not be encoded.
+    #[error("could not encode the session cookie: {0}")]
+    Encode(#[from] EncodeError),
+}
+
+struct Shared {
+    config: SessionConfig,
+    codec: Codec,
+    /// How many cookies were decoded: lets tests prove laziness.
+    #[cfg(test)]
+    decodes: std::sync::atomic::AtomicUsize,
+}
+
+impl Load for Shared {
+    fn load(&self, incoming: IncomingCookie) -> Option<Decoded> {
+        let name = self.config.get_session_cookie();
+        match incoming {
+            IncomingCookie::Absent => None,
+            IncomingCookie::Ambiguous => {
+                tracing::debug!(
+                    cookie = name,
+                    "several cookies named {name:?} (set for different paths or domains?); \
+                     ignoring them all: the session starts empty and none is deleted"
+                );
+                None
+            }
+            IncomingCookie::One(value) => {
+                #[cfg(test)]
+                self.decodes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                match self.codec.decode(&value, self.config.get_clock().now()) {
+                    Ok(decoded) => Some(decoded),
+                    Err(reason) => {
+                        tracing::debug!(cookie = name, %reason, "ignoring the session cookie: the session starts empty");
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Makes sessions from incoming cookies and cookies from sessions, for one app's [`SessionConfig`].
+///
+/// Cheap to clone (an `Arc`).
+///
+/// ```
+/// use ravyn_session::{CookieUpdate, IncomingCookie, SessionConfig, SessionManager};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let manager = SessionManager::new(SessionConfig::new("a-long-random-secret-of-at-least-32-bytes"))?;
+///
+/// // Request 1: log in.
+/// let session = manager.session(IncomingCookie::Absent);
+/// session.insert("user_id", 1)?;
+/// let CookieUpdate::Set(header) = manager.finish(&session).await? else { unreachable!() };
+///
+/// // Request 2: the browser sends the cookie back.
+/// let value = header.split(';').next().unwrap().strip_prefix("session=").unwrap();
+/// let session = manager.session(IncomingCookie::One(value.to_owned()));
+/// assert_eq!(session.get::<u64>("user_id")?, Some(1));
+/// assert_eq!(manager.finish(&session).await?, CookieUpdate::None);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SessionManager {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for SessionManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionManager").field("config", &self.shared.config).finish_non_exhaustive()
+    }
+}
+
+impl SessionManager {
+    /// Validates the config and derives the keys. A secret shorter than 32 bytes is accepted with a
+    /// warning log: use a long random secret (e.g. 32 random bytes, base64-encoded) in production.
+    ///
+    /// ```
+    /// use ravyn_session::{SessionConfig, SessionManager};
+    ///
+    /// assert!(SessionManager::new(SessionConfig::new("")).is_err());
+    /// assert!(SessionManager::new(SessionConfig::new("short but accepted")).is_ok());
+    /// ```
+    pub fn new(config: SessionConfig) -> Result<Self, SessionConfigError> {
+        config.validate()?;
+        if config.secret_key().len() < STRONG_SECRET_LEN {
+            tracing::warn!(
+                len = config.secret_key().len(),
+                "the session secret_key is shorter than {STRONG_SECRET_LEN} bytes; \
+                 use a strong random secret (e.g. 32 random bytes, base64-encoded)"
+            );
+        }
+        let codec = Codec::new(&config);
+        Ok(SessionManager {
+            shared: Arc::new(Shared {
+                config,
+                codec,
+                #[cfg(test)]
+                decodes: std::sync::atomic::AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// The session cookie's name.
+    ///
+    /// ```
+    /// use ravyn_session::{SessionConfig, SessionManager};
+    /// let manager = SessionManager::new(SessionConfig::new("k").session_cookie("sid")).unwrap();
+    /// assert_eq!(manager.cookie_name(), "sid");
+    /// ```
+    pub fn cookie_name(&self) -> &str {
+        self.shared.config.get_session_cookie()
+    }
+
+    /// The config this manager was built with.
+    ///
+    /// ```
+    /// use ravyn_session::{SessionConfig, SessionManager};
+    /// let manager = SessionManager::new(SessionConfig::new("k").max_age(60)).unwrap();
+    /// assert_eq!(manager.config().get_max_age(), Some(60));
+    /// ```
+    pub fn config(&self) -> &SessionConfig {
+        &self.shared.config
+    }
+
+    /// The codec: encodes and decodes cookie values in the configured format.
+    ///
+    /// ```
+    /// use ravyn_session::{CookieFormat, SessionConfig, SessionManager};
+    /// let manager = SessionManager::new(SessionConfig::new("k")).unwrap();
+    /// assert_eq!(manager.codec().format(), CookieFormat::Signed);
+    /// ```
+    pub fn codec(&self) -> &Codec {
+        &self.shared.codec
+    }
+
+    /// The session for one request, from what the request's `Cookie` headers hold under
+    /// [`cookie_name`](Self::cookie_name). Nothing is verified or decoded until the session's data is
+    /// first used.
+    ///
+    /// ```
+    /// use ravyn_session::{IncomingCookie, SessionConfig, SessionManager};
+    ///
+    /// let manager = SessionManager::new(SessionConfig::new("k")).unwrap();
+    /// let session = manager.session(IncomingCookie::One("tampered".to_owned()));
+    /// assert!(!session.was_accessed());
+    /// assert!(session.is_empty()); // decoded now: invalid, so empty (and a debug log)
+    /// ```
+    pub fn session(&self, incoming: IncomingCookie) -> Session {
+        Session::pending(incoming, self.shared.clone())
+    }
+
+    /// What to do with the cookie once the handler is done with `session` (rules in the module doc).
+    /// Does no I/O for cookie sessions; async because server-side stores will.
+    ///
+    /// ```
+    /// use ravyn_session::{CookieUpdate, IncomingCookie, Session, SessionConfig, SessionManager};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let manager = SessionManager::new(SessionConfig::new("k"))?;
+    /// let untouched = manager.session(IncomingCookie::Absent);
+    /// assert_eq!(manager.finish(&untouched).await?, CookieUpdate::None);
+    ///
+    /// let session = manager.session(IncomingCookie::Absent);
+    /// session.insert("user_id", 1)?;
+    /// let update = manager.finish(&session).await?;
+    /// assert!(update.header_value().unwrap().starts_with("session="));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn finish(&self, session: &Session) -> Result<CookieUpdate, FinishError> {
+        self.finish_now(session)
+    }
+
+    /// The cookie value (what follows `name=`, not the whole header) of a brand-new session holding
+    /// `data`: lets a test client start a request already logged in. Fails like
+    /// [`finish`](Self::finish) if the cookie would be too large.
+    ///
+    /// ```
+    /// use ravyn_session::{IncomingCookie, SessionConfig, SessionManager};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let manager = SessionManager::new(SessionConfig::new("k"))?;
+    /// let mut data = serde_json::Map::new();
+    /// data.insert("user_id".into(), 1.into());
+    /// let value = manager.cookie_for(data).await?;
+    /// let session = manager.session(IncomingCookie::One(value));
+    /// assert_eq!(session.get::<u64>("user_id")?, Some(1));
+    /// # Ok(())
+    /// # }
+    /// ```
+    // Owned because server-side stores (next) will move the data into the store.
+    #[allow(clippy::needless_pass_by_value)]
+    pub async fn cookie_for(&self, data: Map<String, Value>) -> Result<String, FinishError> {
+        let now = self.shared.config.get_clock().now();
+        let value = self.shared.codec.encode(&data, now, now)?;
+        self.set_cookie_header(&value, now, now)?;
+        Ok(value)
+    }
+
+    fn finish_now(&self, session: &Session) -> Result<CookieUpdate, FinishError> {
+        let config = &self.shared.config;
+        let inner = session.lock();
+        if !inner.accessed || !inner.is_loaded() {
+            return Ok(CookieUpdate::None);
+        }
+        let origin = inner.origin();
+        if inner.data.is_empty() {
+            return Ok(if inner.changed && origin.is_some() {
+                CookieUpdate::Delete(set_cookie::deletion_cookie(config))
+            } else {
+                CookieUpdate::None
+            });
+        }
+        let now = config.get_clock().now();
+        let reissue = inner.changed
+            || origin.is_some_and(|o| {
+                o.key_index != 0
+                    || config.refresh_interval().is_some_and(|interval| now.saturating_sub(o.issued_at) > interval)
+            });
+        if !reissue {
+            return Ok(CookieUpdate::None);
+        }
+        let created_at = match origin {
+            Some(o) if !inner.cleared => o.created_at.unwrap_or(now),
+            _ => now,
+        };
+        let value = self.shared.codec.encode(&inner.data, now, created_at)?;
+        drop(inner);
+        Ok(CookieUpdate::Set(self.set_cookie_header(&value, now, created_at)?))
+    }
+
+    fn set_cookie_header(&self, value: &str, now: u64, created_at: u64) -> Result<String, FinishError> {
+        let config = &self.shared.config;
+        let max_age = config.get_max_age().map(|max_age| match config.get_absolute_max_age() {
+            Some(absolute) => max_age.min(created_at.saturating_add(absolute).saturating_sub(now)),
+            None => max_age,
+        });
+        let header = set_cookie::session_cookie(config, value, now, max_age);
+        if header.len() > MAX_SET_COOKIE_LEN {
+            return Err(FinishError::TooLarge { size: header.len(), limit: MAX_SET_COOKIE_LEN });
+        }
+        Ok(header)
+    }
+
+    #[cfg(test)]
+    fn decodes(&self) -> usize {
+        self.shared.decodes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,404 @@
+//! [`Session`]: one request's session, a JSON map decoded from the cookie on first use.
+//!
+//! Values are JSON values, as in Ravyn (`request.session` is a dict of JSON-serializable values);
+//! keys keep their insertion order, like a Python dict.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::codec::Decoded;
+use crate::incoming::IncomingCookie;
+
+/// Reading or writing one session value failed; names the key.
+///
+/// ```
+/// use ravyn_session::{Session, SessionError};
+///
+/// let session = Session::new();
+/// session.insert("user_id", "not a number").unwrap();
+/// let err = session.get::<u64>("user_id").unwrap_err();
+/// assert_eq!(err.key(), "user_id");
+/// assert!(matches!(err, SessionError::Deserialize { .. }));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The value given to [`Session::insert`] could not be turned into JSON.
+    #[error("could not serialize the session value for key `{key}`: {source}")]
+    Serialize {
+        /// The key being written.
+        key: String,
+        /// serde_json's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The stored value does not deserialize into the type asked of [`Session::get`].
+    #[error("could not deserialize the session value for key `{key}`: {source}")]
+    Deserialize {
+        /// The key being read.
+        key: String,
+        /// serde_json's error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl SessionError {
+    /// The session key involved.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// let session = ravyn_session::Session::new();
+    /// let bad = HashMap::from([(vec![1u8], 1)]); // JSON object keys must be strings
+    /// assert_eq!(session.insert("k", bad).unwrap_err().key(), "k");
+    /// ```
+    pub fn key(&self) -> &str {
+        match self {
+            SessionError::Serialize { key, .. } | SessionError::Deserialize { key, .. } => key,
+        }
+    }
+}
+
+/// Decodes the incoming cookie on first access; implemented by the session manager.
+pub(crate) trait Load: Send + Sync {
+    fn load(&self, incoming: IncomingCookie) -> Option<Decoded>;
+}
+
+/// Where the session's data came from, once loaded: a valid cookie or nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Origin {
+    pub(crate) issued_at: u64,
+    pub(crate) created_at: Option<u64>,
+    pub(crate) key_index: usize,
+}
+
+enum State {
+    /// Not decoded yet: the raw cookie and what can decode it.
+    Pending { incoming: IncomingCookie, loader: Arc<dyn Load> },
+    /// Decoded: `Some` if a valid cookie was found.
+    Loaded(Option<Origin>),
+}
+
+pub(crate) struct Inner {
+    state: State,
+    pub(crate) data: Map<String, Value>,
+    /// A data method was called (the response then varies by cookie).
+    pub(crate) accessed: bool,
+    /// The data differs from what the cookie held.
+    pub(crate) changed: bool,
+    /// `clear()` emptied a non-empty session: the next cookie starts a new session (new creation
+    /// time).
+    pub(crate) cleared: bool,
+}
+
+impl Inner {
+    /// Decodes the cookie if that has not happened yet, and records the access.
+    fn touch(&mut self) {
+        self.accessed = true;
+        if let State::Pending { .. } = self.state {
+            let State::Pending { incoming, loader } = std::mem::replace(&mut self.state, State::Loaded(None)) else {
+                return;
+            };
+            if let Some(decoded) = loader.load(incoming) {
+                self.data = decoded.data;
+                self.state = State::Loaded(Some(Origin {
+                    issued_at: decoded.issued_at,
+                    created_at: decoded.created_at,
+                    key_index: decoded.key_index,
+                }));
+            }
+        }
+    }
+
+    /// The valid cookie the data came from, if the session is loaded and had one.
+    pub(crate) fn origin(&self) -> Option<Origin> {
+        match self.state {
+            State::Loaded(origin) => origin,
+            State::Pending { .. } => None,
+        }
+    }
+
+    pub(crate) fn is_loaded(&self) -> bool {
+        matches!(self.state, State::Loaded(_))
+    }
+}
+
+/// One request's session: a map of JSON values, shared by cheap clones.
+///
+/// Created by `SessionManager::session` from the raw incoming cookie, it verifies and decodes the
+/// cookie only when a method first looks at the data, so a handler that never touches its session
+/// costs no HMAC and no JSON parse. Every data method counts as an access (the response then gets
+/// `Vary: Cookie`).
+///
+/// ```
+/// use ravyn_session::Session;
+///
+/// let session = Session::new();
+/// session.insert("user_id", 1)?;
+/// session.insert("email", "alice@example.com")?;
+/// assert_eq!(session.get::<u64>("user_id")?, Some(1));
+/// assert_eq!(session.keys(), ["user_id", "email"]);
+/// session.clear();
+/// assert!(session.is_empty());
+/// # Ok::<(), ravyn_session::SessionError>(())
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    // A std Mutex, not tokio's: one request's session is touched by that request's tasks only, so
+    // the lock is uncontended; every critical section is short and synchronous (never held across an
+    // .await, and no user code such as a Serialize impl runs under it). Being synchronous keeps the
+    // API free of .await and the lock cheap. A panic while holding it cannot leave the map half
+    // updated in a way that matters (each method is one map operation), so a poisoned lock is
+    // recovered with `PoisonError::into_inner` instead of failing every later request step.
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::from_state(State::Loaded(None))
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = self.lock();
+        let mut d = f.debug_struct("Session");
+        match &inner.state {
+            State::Pending { incoming, .. } => {
+                let cookie = match incoming {
+                    IncomingCookie::Absent => "absent",
+                    IncomingCookie::One(_) => "present",
+                    IncomingCookie::Ambiguous => "ambiguous",
+                };
+                d.field("loaded", &false).field("cookie", &cookie);
+            }
+            // Keys only: values may be secrets.
+            State::Loaded(_) => {
+                d.field("loaded", &true).field("keys", &inner.data.keys().collect::<Vec<_>>());
+            }
+        }
+        d.field("accessed", &inner.accessed).field("changed", &inner.changed).finish()
+    }
+}
+
+impl Session {
+    /// An empty session not tied to any cookie (a brand-new session). Sessions for requests come
+    /// from `SessionManager::session`.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// assert!(session.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Session::default()
+    }
+
+    pub(crate) fn pending(incoming: IncomingCookie, loader: Arc<dyn Load>) -> Self {
+        match incoming {
+            // Nothing to decode: skip the deferred step entirely.
+            IncomingCookie::Absent => Session::default(),
+            incoming => Session::from_state(State::Pending { incoming, loader }),
+        }
+    }
+
+    fn from_state(state: State) -> Self {
+        Session {
+            inner: Arc::new(Mutex::new(Inner {
+                state,
+                data: Map::new(),
+                accessed: false,
+                changed: false,
+                cleared: false,
+            })),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Locks, decodes the cookie if needed and records the access.
+    fn access(&self) -> MutexGuard<'_, Inner> {
+        let mut inner = self.lock();
+        inner.touch();
+        inner
+    }
+
+    /// The value under `key` deserialized into `T`; `Ok(None)` if there is none, an error if it does
+    /// not fit `T`.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// session.insert("cart", vec![3, 4])?;
+    /// assert_eq!(session.get::<Vec<u32>>("cart")?, Some(vec![3, 4]));
+    /// assert_eq!(session.get::<u32>("missing")?, None);
+    /// # Ok::<(), ravyn_session::SessionError>(())
+    /// ```
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionError> {
+        // Cloned so the Deserialize impl runs without the lock held.
+        let Some(value) = self.get_value(key) else { return Ok(None) };
+        serde_json::from_value(value)
+            .map(Some)
+            .map_err(|source| SessionError::Deserialize { key: key.to_owned(), source })
+    }
+
+    /// The raw JSON value under `key`.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// session.insert("n", 1)?;
+    /// assert_eq!(session.get_value("n"), Some(serde_json::json!(1)));
+    /// # Ok::<(), ravyn_session::SessionError>(())
+    /// ```
+    pub fn get_value(&self, key: &str) -> Option<Value> {
+        self.access().data.get(key).cloned()
+    }
+
+    /// Stores `value` (as JSON) under `key`. The session counts as changed (a new cookie is sent) only
+    /// if the stored value differs from what was there.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// session.insert("user_id", 1)?;
+    /// assert!(session.was_changed());
+    /// # Ok::<(), ravyn_session::SessionError>(())
+    /// ```
+    #[allow(clippy::needless_pass_by_value)] // by value, like HashMap::insert, so `insert("k", 1)` reads naturally
+    pub fn insert(&self, key: impl Into<String>, value: impl Serialize) -> Result<(), SessionError> {
+        let key = key.into();
+        // Serialized before locking: a Serialize impl is user code.
+        let value = serde_json::to_value(&value);
+        let mut inner = self.access();
+        let value = value.map_err(|source| SessionError::Serialize { key: key.clone(), source })?;
+        if inner.data.get(&key) != Some(&value) {
+            inner.data.insert(key, value);
+            inner.changed = true;
+        }
+        Ok(())
+    }
+
+    /// Removes `key`, returning its value. Other keys keep their order.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// session.insert("flash", "saved")?;
+    /// assert_eq!(session.remove("flash"), Some(serde_json::json!("saved")));
+    /// assert_eq!(session.remove("flash"), None);
+    /// # Ok::<(), ravyn_session::SessionError>(())
+    /// ```
+    pub fn remove(&self, key: &str) -> Option<Value> {
+        let mut inner = self.access();
+        let removed = inner.data.shift_remove(key);
+        if removed.is_some() {
+            inner.changed = true;
+        }
+        removed
+    }
+
+    /// Whether `key` is present.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// assert!(!session.contains_key("user_id"));
+    /// ```
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.access().data.contains_key(key)
+    }
+
+    /// The keys, in insertion order.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// session.insert("b", 1)?;
+    /// session.insert("a", 2)?;
+    /// assert_eq!(session.keys(), ["b", "a"]);
+    /// # Ok::<(), ravyn_session::SessionError>(())
+    /// ```
+    pub fn keys(&self) -> Vec<String> {
+        self.access().data.keys().cloned().collect()
+    }
+
+    /// The number of keys.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// session.insert("a", 1)?;
+    /// assert_eq!(session.len(), 1);
+    /// # Ok::<(), ravyn_session::SessionError>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.access().data.len()
+    }
+
+    /// Whether the session holds nothing.
+    ///
+    /// ```
+    /// assert!(ravyn_session::Session::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.access().data.is_empty()
+    }
+
+    /// Removes everything (logout). Clearing a session that came from a cookie deletes the cookie;
+    /// anything inserted afterwards starts a new session (new creation time).
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// session.insert("user_id", 1)?;
+    /// session.clear();
+    /// assert!(session.is_empty());
+    /// # Ok::<(), ravyn_session::SessionError>(())
+    /// ```
+    pub fn clear(&self) {
+        let mut inner = self.access();
+        if !inner.data.is_empty() {
+            inner.data.clear();
+            inner.changed = true;
+            inner.cleared = true;
+        }
+    }
+
+    /// All key/value pairs, in insertion order.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// session.insert("a", true)?;
+    /// assert_eq!(session.entries(), [("a".to_owned(), serde_json::json!(true))]);
+    /// # Ok::<(), ravyn_session::SessionError>(())
+    /// ```
+    pub fn entries(&self) -> Vec<(String, Value)> {
+        self.access().data.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
+    /// Whether any data method was called (the response then depends on the cookie: `Vary: Cookie`).
+    /// Does not itself count as an access and never decodes.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// assert!(!session.was_accessed());
+    /// session.contains_key("user_id");
+    /// assert!(session.was_accessed());
+    /// ```
+    pub fn was_accessed(&self) -> bool {
+        self.lock().accessed
+    }
+
+    /// Whether the data was changed (insert of a different value, remove of a present key, clear of
+    /// a non-empty session). Does not count as an access and never decodes.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// session.clear(); // already empty: no change
+    /// assert!(!session.was_changed());
+    /// ```
+    pub fn was_changed(&self) -> bool {
+        self.lock().changed
+    }
+}
+
+#[cfg(test)]
+mod tests;
