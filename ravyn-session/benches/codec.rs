@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::sync::Arc;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{BenchmarkId, Criterion, Throughput};
 use ravyn_session::codec::Codec;
 use ravyn_session::{CookieFormat, CookieUpdate, IncomingCookie, ManualClock, SessionConfig, SessionManager};
 use serde_json::{json, Map, Value};
@@ -73,5 +73,10 @@ fn lazy_benches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, codec_benches, lazy_benches);
-criterion_main!(benches);
+// What criterion_group!/criterion_main! expand to, minus the undocumented pub fn they generate.
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    codec_benches(&mut c);
+    lazy_benches(&mut c);
+    c.final_summary();
+}
