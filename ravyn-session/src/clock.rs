@@ -2,6 +2,16 @@
 //! sleeping.
 //!
 //! Times are whole seconds since the Unix epoch, the resolution cookies (and itsdangerous) use.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use ravyn_session::{ManualClock, SessionConfig};
+//!
+//! let clock = Arc::new(ManualClock::new(1_700_000_000));
+//! let config = SessionConfig::new("secret").clock(clock.clone());
+//! clock.advance(3600); // an hour passes, instantly
+//! # let _ = config;
+//! ```
 
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -23,6 +23,11 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 
 /// Default `max_age`: 14400 seconds (4 hours), as on Ravyn's `SessionConfig` page.
+///
+/// ```
+/// use ravyn_session::{config::DEFAULT_MAX_AGE, SessionConfig};
+/// assert_eq!(SessionConfig::new("k").get_max_age(), Some(DEFAULT_MAX_AGE));
+/// ```
 pub const DEFAULT_MAX_AGE: u64 = 14_400;
 
 /// The `SameSite` attribute of the session cookie.

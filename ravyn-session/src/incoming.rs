@@ -1,4 +1,11 @@
 //! [`IncomingCookie`]: what a request's `Cookie` headers hold under the session cookie's name.
+//!
+//! ```
+//! use ravyn_session::IncomingCookie;
+//!
+//! let headers = ["a=1; session=xyz", "b=2"];
+//! assert_eq!(IncomingCookie::from_cookie_headers("session", headers), IncomingCookie::One("xyz".into()));
+//! ```
 
 /// The session cookie as found in one request's `Cookie` headers, before any decoding.
 ///

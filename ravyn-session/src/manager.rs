@@ -17,6 +17,19 @@
 //! A re-issued cookie keeps the session's creation time (for `absolute_max_age`) unless the handler
 //! cleared the session first. With `absolute_max_age`, `Max-Age` is capped to the session's remaining
 //! absolute lifetime so the browser drops the cookie when the server would refuse it.
+//!
+//! ```
+//! use ravyn_session::{CookieUpdate, IncomingCookie, SessionConfig, SessionManager};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let manager = SessionManager::new(SessionConfig::new("a-long-random-secret-of-at-least-32-bytes"))?;
+//! let session = manager.session(IncomingCookie::Absent);
+//! session.clear(); // already empty
+//! assert_eq!(manager.finish(&session).await?, CookieUpdate::None);
+//! # Ok(())
+//! # }
+//! ```
 
 use std::sync::Arc;
 
@@ -30,6 +43,13 @@ use crate::set_cookie;
 
 /// The largest `Set-Cookie` header value (name, value and attributes) browsers are required to keep
 /// (RFC 6265 section 6.1); larger ones are silently dropped by them.
+///
+/// ```
+/// use ravyn_session::{manager::MAX_SET_COOKIE_LEN, FinishError};
+///
+/// let err = FinishError::TooLarge { size: 5000, limit: MAX_SET_COOKIE_LEN };
+/// assert!(err.to_string().contains("4096"));
+/// ```
 pub const MAX_SET_COOKIE_LEN: usize = 4096;
 
 /// Secrets shorter than this get a warning at start-up.

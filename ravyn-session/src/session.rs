@@ -2,6 +2,15 @@
 //!
 //! Values are JSON values, as in Ravyn (`request.session` is a dict of JSON-serializable values);
 //! keys keep their insertion order, like a Python dict.
+//!
+//! ```
+//! use ravyn_session::Session;
+//!
+//! let session = Session::new();
+//! session.insert("cart", serde_json::json!([{"sku": "A1", "qty": 2}]))?;
+//! assert_eq!(session.get_value("cart").unwrap()[0]["qty"], 2);
+//! # Ok::<(), ravyn_session::SessionError>(())
+//! ```
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -46,10 +46,27 @@ use crate::config::{CookieFormat, SessionConfig};
 
 /// How far in the future (seconds) a cookie's issue time may be before it is rejected: tolerance for
 /// servers behind one domain whose clocks disagree slightly.
+///
+/// ```
+/// use ravyn_session::{codec::{Codec, MAX_FUTURE_SKEW}, SessionConfig};
+///
+/// let codec = Codec::new(&SessionConfig::new("k"));
+/// let value = codec.encode(&serde_json::Map::new(), 1_000, 1_000).unwrap();
+/// assert!(codec.decode(&value, 1_000 - MAX_FUTURE_SKEW).is_ok());
+/// assert!(codec.decode(&value, 1_000 - MAX_FUTURE_SKEW - 1).is_err());
+/// ```
 pub const MAX_FUTURE_SKEW: u64 = 60;
 
 /// Longest cookie value looked at; anything longer is rejected before any crypto or parsing. Browsers
 /// keep at most 4096 bytes per cookie, so a longer value did not come from us.
+///
+/// ```
+/// use ravyn_session::{codec::{Codec, DecodeError, MAX_COOKIE_VALUE_LEN}, SessionConfig};
+///
+/// let huge = "a".repeat(MAX_COOKIE_VALUE_LEN + 1);
+/// let err = Codec::new(&SessionConfig::new("k")).decode(&huge, 0).unwrap_err();
+/// assert_eq!(err, DecodeError::TooLong { len: huge.len() });
+/// ```
 pub const MAX_COOKIE_VALUE_LEN: usize = 8192;
 
 /// The HKDF salt: public and fixed; it only separates these keys from other uses of the secret.
