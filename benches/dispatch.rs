@@ -1,7 +1,7 @@
 //! In-process dispatch cost: a request through routing, binding, the handler and the response,
 //! without sockets. `cargo bench --bench dispatch`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_main, Criterion};
 use ravyn::testing::TestClient;
 use ravyn::{get, Gateway, Json, Ravyn, Request};
 use serde_json::{json, Value};
@@ -50,5 +50,10 @@ fn dispatch(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, dispatch);
+// criterion_group! generates an undocumented function.
+#[allow(missing_docs)]
+mod group {
+    criterion::criterion_group!(benches, super::dispatch);
+}
+use group::benches;
 criterion_main!(benches);

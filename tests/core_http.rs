@@ -1,5 +1,7 @@
 //! The core framework over real HTTP: a real server on 127.0.0.1, a real client (reqwest).
 
+#![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
+
 mod common;
 
 use common::{client, init_logs, TestServer};
@@ -200,12 +202,7 @@ async fn arguments_come_from_query_json_or_form_and_the_body_wins() {
     let body: Value = http.post(&url).send().await.unwrap().json().await.unwrap();
     assert_eq!(body, json!({"email": "query@example.com", "password_len": 9, "remember": null}));
 
-    let response = http
-        .post(&url)
-        .json(&json!({"email": "json@example.com", "remember": true}))
-        .send()
-        .await
-        .unwrap();
+    let response = http.post(&url).json(&json!({"email": "json@example.com", "remember": true})).send().await.unwrap();
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, json!({"email": "json@example.com", "password_len": 9, "remember": true}));
@@ -255,8 +252,7 @@ async fn data_binds_the_whole_body_from_json_or_form() {
         .await
         .unwrap();
     assert_eq!(body, json!({"name": "pen", "price": 1.5, "dry_run": true}));
-    let response =
-        http.post(server.url("/items")).form(&[("name", "ink"), ("price", "2.25")]).send().await.unwrap();
+    let response = http.post(server.url("/items")).form(&[("name", "ink"), ("price", "2.25")]).send().await.unwrap();
     assert_eq!(response.status(), 201);
     assert_eq!(response.json::<Value>().await.unwrap(), json!({"name": "ink", "price": 2.25, "dry_run": null}));
     let response = http.put(server.url("/items/9")).json(&json!({"name": "cap", "price": 3})).send().await.unwrap();
@@ -294,13 +290,8 @@ async fn wrong_body_shape_names_the_problem() {
 #[tokio::test]
 async fn wrong_content_type_for_data_is_415() {
     let server = server().await;
-    let response = client()
-        .post(server.url("/items"))
-        .header("content-type", "text/plain")
-        .body("name=pen")
-        .send()
-        .await
-        .unwrap();
+    let response =
+        client().post(server.url("/items")).header("content-type", "text/plain").body("name=pen").send().await.unwrap();
     assert_eq!(response.status(), 415);
     let body: Value = response.json().await.unwrap();
     assert!(body["detail"].as_str().unwrap().contains("text/plain"), "{body}");
@@ -422,8 +413,7 @@ async fn raw_exchange(addr: std::net::SocketAddr, head: &str, chunks: &[Vec<u8>]
 #[tokio::test]
 async fn oversized_headers_are_431() {
     let server = server().await;
-    let response =
-        client().get(server.url("/hello")).header("x-big", "a".repeat(17 * 1024)).send().await.unwrap();
+    let response = client().get(server.url("/hello")).header("x-big", "a".repeat(17 * 1024)).send().await.unwrap();
     assert_eq!(response.status(), 431);
     let body: Value = response.json().await.unwrap();
     assert!(body["detail"].as_str().unwrap().contains("16384"), "{body}");
@@ -487,8 +477,9 @@ async fn middleware_runs_app_then_include_then_gateway_and_unwinds_in_reverse() 
     let app = Ravyn::builder()
         .middleware(Tag("app1"))
         .middleware(Tag("app2"))
-        .routes(vec![Include::new("/nested", vec![Gateway::new(inspect).middleware(Tag("gateway"))])
-            .middleware(Tag("include"))])
+        .routes(vec![
+            Include::new("/nested", vec![Gateway::new(inspect).middleware(Tag("gateway"))]).middleware(Tag("include"))
+        ])
         .build()
         .unwrap();
     let server = TestServer::start(app).await;
@@ -549,8 +540,7 @@ async fn graceful_shutdown_lets_in_flight_requests_finish() {
 async fn slow_header_senders_are_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     init_logs();
-    let app =
-        Ravyn::builder().routes(routes()).header_read_timeout(Duration::from_millis(300)).build().unwrap();
+    let app = Ravyn::builder().routes(routes()).header_read_timeout(Duration::from_millis(300)).build().unwrap();
     let server = TestServer::start(app).await;
     let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
     stream.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n").await.unwrap();

@@ -43,7 +43,7 @@ pub mod __private {
     #[diagnostic::on_unimplemented(
         message = "a route answering 204 No Content cannot return `{Self}`, which has a body",
         label = "this return type has a body",
-        note = "return `()` or `Result<(), E>`, or set another status: #[delete(\"/path\", status_code = 200)]"
+        note = "return `()` or `Result<(), E>`, or give the route another status, e.g. `status_code = 200`"
     )]
     pub trait EmptyBody {}
     impl EmptyBody for () {}

@@ -137,7 +137,7 @@ impl<'r> Binder<'r> {
 
     /// A query parameter named `name` (every occurrence, for sequences).
     pub fn query<T: DeserializeOwned>(&mut self, name: &'static str) -> Option<T> {
-        let result = self.from_query::<T>(name);
+        let result = self.lookup_query::<T>(name);
         self.record(Location::Query, name, result)
     }
 
@@ -155,7 +155,7 @@ impl<'r> Binder<'r> {
         match from_body {
             Some(result) => self.record(Location::Body, name, result),
             None => {
-                let result = self.from_query::<T>(name);
+                let result = self.lookup_query::<T>(name);
                 self.record(Location::Query, name, result)
             }
         }
@@ -219,7 +219,7 @@ impl<'r> Binder<'r> {
         validation_error(self.request, self.errors).into_response()
     }
 
-    fn from_query<T: DeserializeOwned>(&mut self, name: &str) -> Result<T, ValueError> {
+    fn lookup_query<T: DeserializeOwned>(&mut self, name: &str) -> Result<T, ValueError> {
         let request = self.request;
         let query = self.query.get_or_insert_with(|| request.query_params().collect());
         let values: Vec<&str> = query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_ref()).collect();

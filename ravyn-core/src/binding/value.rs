@@ -199,8 +199,12 @@ impl<'de> de::Deserializer<'de> for StrValues<'de> {
         deserialize_any deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
         deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
         deserialize_f32 deserialize_f64 deserialize_char deserialize_str deserialize_string
-        deserialize_bytes deserialize_byte_buf deserialize_option deserialize_unit deserialize_map
+        deserialize_bytes deserialize_byte_buf deserialize_unit deserialize_map
         deserialize_identifier deserialize_ignored_any
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
+        visitor.visit_some(self)
     }
 
     fn deserialize_unit_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, ValueError> {
@@ -328,5 +332,6 @@ mod tests {
         assert_eq!(Vec::<u8>::deserialize(StrValues::new(&values)), Ok(vec![1, 2, 3]));
         assert_eq!(u8::deserialize(StrValues::new(&values)), Ok(1));
         assert_eq!(Vec::<u8>::deserialize(StrValue::new("5")), Ok(vec![5]));
+        assert_eq!(Option::<Vec<u8>>::deserialize(StrValues::new(&values)), Ok(Some(vec![1, 2, 3])));
     }
 }
