@@ -32,6 +32,20 @@ pub use ravyn_core::{
 };
 pub use ravyn_macros::{delete, get, patch, post, put, route};
 
+/// Configuration objects, as Ravyn's `ravyn.config`.
+pub mod config {
+    pub use ravyn_core::ravyn_session::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
+}
+
+/// Sessions: the [`Session`](session::Session) map `request.session()` returns, and the pieces
+/// for tests and custom set-ups (clocks, the manager).
+pub mod session {
+    pub use ravyn_core::ravyn_session::{
+        Clock, CookieUpdate, FinishError, IncomingCookie, ManualClock, Session, SessionError, SessionManager,
+        SystemClock,
+    };
+}
+
 /// In-process testing: [`TestClient`](testing::TestClient) drives an app without a socket.
 pub mod testing {
     pub use ravyn_core::testing::{TestClient, TestRequest, TestResponse};

@@ -6,9 +6,11 @@ use crate::middleware::{Endpoint, MiddlewareRef, Next};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::routing::{flatten, Route, Router};
+use crate::session::SessionMiddleware;
 use crate::settings::{DefaultSettings, Settings};
 use crate::HTTPException;
 use http::StatusCode;
+use ravyn_session::{SessionConfig, SessionManager};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,6 +33,7 @@ struct AppInner {
     config: AppConfig,
     chain: Arc<[MiddlewareRef]>,
     router: Arc<Router>,
+    sessions: Option<SessionManager>,
 }
 
 impl std::fmt::Debug for Ravyn {
@@ -116,6 +119,7 @@ pub struct RavynBuilder {
     max_header_size: Option<usize>,
     header_read_timeout: Option<Duration>,
     shutdown_timeout: Option<Duration>,
+    session_config: Option<SessionConfig>,
 }
 
 impl Ravyn {
@@ -127,6 +131,11 @@ impl Ravyn {
     /// The resolved configuration.
     pub fn config(&self) -> &AppConfig {
         &self.inner.config
+    }
+
+    /// The session manager, when the app has a session configuration.
+    pub fn session_manager(&self) -> Option<&SessionManager> {
+        self.inner.sessions.as_ref()
     }
 
     /// Handles one request through the whole chain: app middleware, routing, route middleware,
@@ -232,6 +241,26 @@ impl RavynBuilder {
         self
     }
 
+    /// Turns on sessions (Ravyn's `session_config`): `request.session()` in handlers, kept in a
+    /// signed cookie by default. Wins over `Settings::session_config`.
+    ///
+    /// ```
+    /// use ravyn_core::Ravyn;
+    /// use ravyn_session::SessionConfig;
+    /// let app = Ravyn::builder()
+    ///     .session_config(SessionConfig::new("a-long-random-secret-of-at-least-32-bytes").max_age(3600))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(app.session_manager().unwrap().cookie_name(), "session");
+    ///
+    /// let error = Ravyn::builder().session_config(SessionConfig::new("")).build().unwrap_err();
+    /// assert!(error.to_string().contains("session_config.secret_key"));
+    /// ```
+    pub fn session_config(mut self, config: SessionConfig) -> Self {
+        self.session_config = Some(config);
+        self
+    }
+
     /// Checks the configuration and builds the app.
     ///
     /// ```
@@ -261,6 +290,14 @@ impl RavynBuilder {
             return Err(ConfigError::Invalid { field: "header_read_timeout", reason: "must be above zero".to_owned() });
         }
         let router = Router::build(flatten(&self.routes), config.redirect_slashes)?;
-        Ok(Ravyn { inner: Arc::new(AppInner { config, chain: self.middleware.into(), router: Arc::new(router) }) })
+        let session_config = self.session_config.or_else(|| settings.session_config());
+        let sessions = session_config.map(SessionManager::new).transpose()?;
+        // Built-in middleware goes outside the user's, so user middleware sees the session.
+        let mut chain: Vec<MiddlewareRef> = Vec::with_capacity(self.middleware.len() + 1);
+        if let Some(manager) = &sessions {
+            chain.push(SessionMiddleware { manager: manager.clone() }.into());
+        }
+        chain.extend(self.middleware);
+        Ok(Ravyn { inner: Arc::new(AppInner { config, chain: chain.into(), router: Arc::new(router), sessions }) })
     }
 }

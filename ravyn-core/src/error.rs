@@ -26,6 +26,14 @@ pub enum ConfigError {
         /// What is wrong.
         reason: String,
     },
+    /// The session configuration is unusable.
+    #[error("invalid session_config.{field}: {reason}")]
+    Session {
+        /// The `SessionConfig` field, as its builder method is named.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// A configuration value is unusable.
     #[error("invalid {field}: {reason}")]
     Invalid {
@@ -34,4 +42,10 @@ pub enum ConfigError {
         /// What is wrong.
         reason: String,
     },
+}
+
+impl From<ravyn_session::SessionConfigError> for ConfigError {
+    fn from(error: ravyn_session::SessionConfigError) -> Self {
+        ConfigError::Session { field: error.field(), reason: error.reason().to_owned() }
+    }
 }

@@ -16,6 +16,7 @@ pub mod request;
 pub mod response;
 pub mod routing;
 mod server;
+mod session;
 pub mod settings;
 pub mod testing;
 
@@ -33,6 +34,7 @@ pub use settings::{DefaultSettings, Settings};
 
 pub use cookie;
 pub use http;
+pub use ravyn_session;
 
 /// Items the route attributes' generated code uses. Not public API: may change in any release.
 #[doc(hidden)]

@@ -34,6 +34,7 @@ pub struct Request {
     body: Bytes,
     path_params: PathParams,
     client_addr: Option<SocketAddr>,
+    pub(crate) session: Option<ravyn_session::Session>,
 }
 
 /// The path parameters captured by the matched route, percent-decoded.
@@ -76,7 +77,7 @@ impl PathParams {
 
 impl Request {
     pub(crate) fn from_parts(head: http::request::Parts, body: Bytes, client_addr: Option<SocketAddr>) -> Self {
-        Request { head, body, path_params: PathParams::default(), client_addr }
+        Request { head, body, path_params: PathParams::default(), client_addr, session: None }
     }
 
     /// A builder, for tests and for middleware that makes requests of its own.
@@ -182,6 +183,38 @@ impl Request {
     /// Typed values attached by middleware, mutably.
     pub fn extensions_mut(&mut self) -> &mut Extensions {
         &mut self.head.extensions
+    }
+
+    /// The session: a map of JSON values kept in a signed cookie (or a server-side store), as
+    /// Ravyn's `request.session`. It is read lazily: a handler that never calls this pays
+    /// nothing for it.
+    ///
+    /// # Panics
+    ///
+    /// When the app has no session configuration. The panic is caught like any handler panic:
+    /// the client gets a 500 and the log says to call `session_config(...)` on the builder.
+    ///
+    /// ```
+    /// # use ravyn_core::Request;
+    /// fn remember(request: &Request) -> Result<(), ravyn_core::HTTPException> {
+    ///     request.session().insert("theme", "dark")?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn session(&self) -> &ravyn_session::Session {
+        match &self.session {
+            Some(session) => session,
+            None => panic!(
+                "request.session() was called, but the app has no session configuration: add \
+                 .session_config(SessionConfig::new(secret)) to Ravyn::builder() (or return one from \
+                 Settings::session_config)"
+            ),
+        }
+    }
+
+    /// The session, or `None` when the app has no session configuration.
+    pub fn try_session(&self) -> Option<&ravyn_session::Session> {
+        self.session.as_ref()
     }
 
     /// The body bytes.

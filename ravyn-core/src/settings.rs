@@ -54,6 +54,11 @@ pub trait Settings: Send + Sync + 'static {
     fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(30)
     }
+
+    /// Sessions (Ravyn's `session_config`). Default `None`: no sessions.
+    fn session_config(&self) -> Option<ravyn_session::SessionConfig> {
+        None
+    }
 }
 
 /// The settings used when no settings module is given: every default.

@@ -96,11 +96,57 @@ impl TestClient {
         self.jar.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Opens the client's session (as the app would decode it from the client's cookie), lets
+    /// `edit` change it, and keeps the resulting cookie, so a test can start logged in without
+    /// calling its login route.
+    ///
+    /// # Panics
+    ///
+    /// When the app has no session configuration, or the session cannot be saved.
+    ///
+    /// ```
+    /// use ravyn_core::{testing::TestClient, Ravyn};
+    /// use ravyn_session::SessionConfig;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = Ravyn::builder()
+    ///     .session_config(SessionConfig::new("a-long-random-secret-of-at-least-32-bytes"))
+    ///     .build()
+    ///     .unwrap();
+    /// let client = TestClient::new(app);
+    /// client.session_mut(|session| session.insert("user_id", 1).unwrap()).await;
+    /// assert!(client.cookie("session").is_some());
+    /// # }
+    /// ```
+    pub async fn session_mut<R>(&self, edit: impl FnOnce(&ravyn_session::Session) -> R) -> R {
+        use ravyn_session::{CookieUpdate, IncomingCookie};
+        let manager = self.app.session_manager().expect("session_mut needs an app built with session_config(...)");
+        let incoming = match self.cookie(manager.cookie_name()) {
+            Some(value) => IncomingCookie::One(value),
+            None => IncomingCookie::Absent,
+        };
+        let session = manager.session(incoming);
+        let result = edit(&session);
+        match manager.finish(&session).await {
+            Ok(CookieUpdate::Set(header) | CookieUpdate::Delete(header)) => self.store_set_cookie(&header),
+            Ok(_) => {}
+            Err(error) => panic!("session_mut could not save the session: {error}"),
+        }
+        result
+    }
+
     fn store_cookies(&self, headers: &HeaderMap) {
-        let mut jar = self.lock_jar();
         for value in headers.get_all(http::header::SET_COOKIE) {
-            let Ok(text) = value.to_str() else { continue };
-            let Ok(cookie) = Cookie::parse_encoded(text.to_owned()) else { continue };
+            if let Ok(text) = value.to_str() {
+                self.store_set_cookie(text);
+            }
+        }
+    }
+
+    fn store_set_cookie(&self, text: &str) {
+        let mut jar = self.lock_jar();
+        {
+            let Ok(cookie) = Cookie::parse(text.to_owned()) else { return };
             let expired = cookie.max_age().is_some_and(|age| age.is_zero() || age.is_negative())
                 || cookie.expires_datetime().is_some_and(|at| at.unix_timestamp() <= 0);
             if expired {
@@ -113,7 +159,8 @@ impl TestClient {
 
     fn cookie_header(&self) -> Option<HeaderValue> {
         let jar = self.lock_jar();
-        let pairs: Vec<String> = jar.iter().map(|c| c.stripped().encoded().to_string()).collect();
+        // Values go back exactly as the server set them (no percent-encoding), as browsers do.
+        let pairs: Vec<String> = jar.iter().map(|c| format!("{}={}", c.name(), c.value())).collect();
         if pairs.is_empty() {
             return None;
         }

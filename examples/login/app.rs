@@ -1,0 +1,135 @@
+//! The login example's app, shared by `main.rs` and the integration tests.
+
+// Shared by the example binary and the integration tests; each uses part of it.
+#![allow(dead_code, unreachable_pub)]
+
+use ravyn::config::SessionConfig;
+use ravyn::{get, post, Gateway, HTTPException, Json, Ravyn, Request};
+use ring::rand::{SecureRandom, SystemRandom};
+use serde_json::{json, Value};
+use std::num::NonZeroU32;
+use std::sync::OnceLock;
+
+/// The example's configuration, read from the environment.
+#[derive(Clone)]
+pub struct Options {
+    /// The session secret.
+    pub secret: String,
+    /// `Secure` cookies.
+    pub https_only: bool,
+}
+
+impl Options {
+    /// Reads `SESSION_SECRET` and `SESSION_HTTPS_ONLY`.
+    pub fn from_env() -> Result<Self, Box<dyn std::error::Error>> {
+        let secret = match std::env::var("SESSION_SECRET") {
+            Ok(secret) => secret,
+            Err(_) => {
+                tracing::warn!("SESSION_SECRET is not set: using a random secret; sessions will not survive a restart");
+                random_secret()?
+            }
+        };
+        let https_only = std::env::var("SESSION_HTTPS_ONLY").is_ok_and(|v| v == "1");
+        Ok(Options { secret, https_only })
+    }
+
+    /// Options for tests: a fixed secret, plain HTTP.
+    pub fn for_tests(secret: &str) -> Self {
+        Options { secret: secret.to_owned(), https_only: false }
+    }
+
+    /// The session configuration these options describe.
+    pub fn session_config(&self) -> SessionConfig {
+        SessionConfig::new(self.secret.clone()).max_age(3600).https_only(self.https_only)
+    }
+}
+
+fn random_secret() -> Result<String, Box<dyn std::error::Error>> {
+    let mut bytes = [0u8; 32];
+    SystemRandom::new().fill(&mut bytes).map_err(|_| "the system random generator failed")?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// A demo user, with a PBKDF2-HMAC-SHA256 password hash.
+struct User {
+    id: u64,
+    email: &'static str,
+    salt: [u8; 16],
+    hash: [u8; 32],
+}
+
+const PBKDF2_ITERATIONS: u32 = 100_000;
+
+fn users() -> &'static [User] {
+    static USERS: OnceLock<Vec<User>> = OnceLock::new();
+    USERS.get_or_init(|| {
+        vec![make_user(1, "alice@example.com", "wonderland"), make_user(2, "bob@example.com", "builder")]
+    })
+}
+
+fn make_user(id: u64, email: &'static str, password: &str) -> User {
+    let mut salt = [0u8; 16];
+    // A failing system RNG at start-up leaves nothing sensible to do.
+    SystemRandom::new().fill(&mut salt).expect("system random generator");
+    let mut hash = [0u8; 32];
+    ring::pbkdf2::derive(ring::pbkdf2::PBKDF2_HMAC_SHA256, iterations(), &salt, password.as_bytes(), &mut hash);
+    User { id, email, salt, hash }
+}
+
+fn iterations() -> NonZeroU32 {
+    NonZeroU32::new(PBKDF2_ITERATIONS).unwrap_or(NonZeroU32::MIN)
+}
+
+fn authenticate(email: &str, password: &str) -> Option<&'static User> {
+    let user = users().iter().find(|u| u.email.eq_ignore_ascii_case(email))?;
+    ring::pbkdf2::verify(ring::pbkdf2::PBKDF2_HMAC_SHA256, iterations(), &user.salt, password.as_bytes(), &user.hash)
+        .ok()
+        .map(|()| user)
+}
+
+/// `POST /login`: `email` and `password` from a JSON or form body, or the query.
+#[post("/login")]
+async fn login(request: Request, email: String, password: String) -> Result<Json<Value>, HTTPException> {
+    // PBKDF2 is slow on purpose: keep it off the async worker threads.
+    let user = tokio::task::spawn_blocking(move || authenticate(&email, &password))
+        .await
+        .map_err(|_| HTTPException::internal_server_error())?
+        .ok_or_else(|| HTTPException::new(401, "Invalid credentials"))?;
+    let session = request.session();
+    session.insert("user_id", user.id)?;
+    session.insert("email", user.email)?;
+    Ok(Json(json!({"message": "Logged in"})))
+}
+
+/// `GET /profile`: the logged-in user, or 401.
+#[get("/profile")]
+async fn profile(request: Request) -> Result<Json<Value>, HTTPException> {
+    let session = request.session();
+    let (Some(id), Some(email)) = (session.get::<u64>("user_id")?, session.get::<String>("email")?) else {
+        return Err(HTTPException::new(401, "Not authenticated"));
+    };
+    Ok(Json(json!({"user": {"id": id, "email": email}})))
+}
+
+/// `POST /logout`: clears the session.
+#[post("/logout")]
+async fn logout(request: Request) -> Json<Value> {
+    request.session().clear();
+    Json(json!({"message": "Logged out"}))
+}
+
+/// `GET /hello`: never touches the session.
+#[get("/hello")]
+async fn hello() -> Json<Value> {
+    Json(json!({"message": "hello"}))
+}
+
+/// Builds the example app.
+pub fn build(options: &Options) -> Result<Ravyn, ravyn::ConfigError> {
+    // Hash the demo passwords now, not on the first login.
+    let _ = users();
+    Ravyn::builder()
+        .session_config(options.session_config())
+        .routes(vec![Gateway::new(login), Gateway::new(profile), Gateway::new(logout), Gateway::new(hello)])
+        .build()
+}
