@@ -4,11 +4,12 @@
 #![allow(dead_code, unreachable_pub)]
 
 use ravyn::config::SessionConfig;
+use ravyn::session::Clock;
 use ravyn::{get, post, Gateway, HTTPException, Json, Ravyn, Request};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Value};
 use std::num::NonZeroU32;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The example's configuration, read from the environment.
 #[derive(Clone)]
@@ -17,6 +18,11 @@ pub struct Options {
     pub secret: String,
     /// `Secure` cookies.
     pub https_only: bool,
+    /// Compare passwords in plain text instead of PBKDF2 (`LOGIN_FAST_HASH=1`), so load tests of
+    /// `/login` measure the framework, not the password hash. Never in production.
+    pub fast_hash: bool,
+    /// The clock sessions use (tests inject a manual one).
+    pub clock: Option<Arc<dyn Clock>>,
 }
 
 impl Options {
@@ -30,17 +36,25 @@ impl Options {
             }
         };
         let https_only = std::env::var("SESSION_HTTPS_ONLY").is_ok_and(|v| v == "1");
-        Ok(Options { secret, https_only })
+        let fast_hash = std::env::var("LOGIN_FAST_HASH").is_ok_and(|v| v == "1");
+        if fast_hash {
+            tracing::warn!("LOGIN_FAST_HASH=1: passwords are compared in plain text (benchmarks only)");
+        }
+        Ok(Options { secret, https_only, fast_hash, clock: None })
     }
 
-    /// Options for tests: a fixed secret, plain HTTP.
+    /// Options for tests: a fixed secret, plain HTTP, PBKDF2 hashes.
     pub fn for_tests(secret: &str) -> Self {
-        Options { secret: secret.to_owned(), https_only: false }
+        Options { secret: secret.to_owned(), https_only: false, fast_hash: false, clock: None }
     }
 
     /// The session configuration these options describe.
     pub fn session_config(&self) -> SessionConfig {
-        SessionConfig::new(self.secret.clone()).max_age(3600).https_only(self.https_only)
+        let config = SessionConfig::new(self.secret.clone()).max_age(3600).https_only(self.https_only);
+        match &self.clock {
+            Some(clock) => config.clock(clock.clone()),
+            None => config,
+        }
     }
 }
 
@@ -54,6 +68,8 @@ fn random_secret() -> Result<String, Box<dyn std::error::Error>> {
 struct User {
     id: u64,
     email: &'static str,
+    /// Kept only for `LOGIN_FAST_HASH=1` benchmark runs.
+    plain: &'static str,
     salt: [u8; 16],
     hash: [u8; 32],
 }
@@ -67,21 +83,24 @@ fn users() -> &'static [User] {
     })
 }
 
-fn make_user(id: u64, email: &'static str, password: &str) -> User {
+fn make_user(id: u64, email: &'static str, password: &'static str) -> User {
     let mut salt = [0u8; 16];
     // A failing system RNG at start-up leaves nothing sensible to do.
     SystemRandom::new().fill(&mut salt).expect("system random generator");
     let mut hash = [0u8; 32];
     ring::pbkdf2::derive(ring::pbkdf2::PBKDF2_HMAC_SHA256, iterations(), &salt, password.as_bytes(), &mut hash);
-    User { id, email, salt, hash }
+    User { id, email, plain: password, salt, hash }
 }
 
 fn iterations() -> NonZeroU32 {
     NonZeroU32::new(PBKDF2_ITERATIONS).unwrap_or(NonZeroU32::MIN)
 }
 
-fn authenticate(email: &str, password: &str) -> Option<&'static User> {
+fn authenticate(email: &str, password: &str, fast_hash: bool) -> Option<&'static User> {
     let user = users().iter().find(|u| u.email.eq_ignore_ascii_case(email))?;
+    if fast_hash {
+        return (user.plain == password).then_some(user);
+    }
     ring::pbkdf2::verify(ring::pbkdf2::PBKDF2_HMAC_SHA256, iterations(), &user.salt, password.as_bytes(), &user.hash)
         .ok()
         .map(|()| user)
@@ -91,10 +110,20 @@ fn authenticate(email: &str, password: &str) -> Option<&'static User> {
 #[post("/login")]
 async fn login(request: Request, email: String, password: String) -> Result<Json<Value>, HTTPException> {
     // PBKDF2 is slow on purpose: keep it off the async worker threads.
-    let user = tokio::task::spawn_blocking(move || authenticate(&email, &password))
+    let user = tokio::task::spawn_blocking(move || authenticate(&email, &password, false))
         .await
-        .map_err(|_| HTTPException::internal_server_error())?
-        .ok_or_else(|| HTTPException::new(401, "Invalid credentials"))?;
+        .map_err(|_| HTTPException::internal_server_error())?;
+    start_session(&request, user)
+}
+
+/// `POST /login` with `LOGIN_FAST_HASH=1`: plain password comparison, for benchmarks only.
+#[post("/login")]
+async fn login_fast_hash(request: Request, email: String, password: String) -> Result<Json<Value>, HTTPException> {
+    start_session(&request, authenticate(&email, &password, true))
+}
+
+fn start_session(request: &Request, user: Option<&User>) -> Result<Json<Value>, HTTPException> {
+    let user = user.ok_or_else(|| HTTPException::new(401, "Invalid credentials"))?;
     let session = request.session();
     session.insert("user_id", user.id)?;
     session.insert("email", user.email)?;
@@ -128,8 +157,9 @@ async fn hello() -> Json<Value> {
 pub fn build(options: &Options) -> Result<Ravyn, ravyn::ConfigError> {
     // Hash the demo passwords now, not on the first login.
     let _ = users();
+    let login_route = if options.fast_hash { Gateway::new(login_fast_hash) } else { Gateway::new(login) };
     Ravyn::builder()
         .session_config(options.session_config())
-        .routes(vec![Gateway::new(login), Gateway::new(profile), Gateway::new(logout), Gateway::new(hello)])
+        .routes(vec![login_route, Gateway::new(profile), Gateway::new(logout), Gateway::new(hello)])
         .build()
 }
