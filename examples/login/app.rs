@@ -3,7 +3,7 @@
 // Shared by the example binary and the integration tests; each uses part of it.
 #![allow(dead_code, unreachable_pub)]
 
-use ravyn::config::SessionConfig;
+use ravyn::config::{CookieFormat, SessionConfig};
 use ravyn::session::Clock;
 use ravyn::{get, post, Gateway, HTTPException, Json, Ravyn, Request};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -23,6 +23,10 @@ pub struct Options {
     pub fast_hash: bool,
     /// The clock sessions use (tests inject a manual one).
     pub clock: Option<Arc<dyn Clock>>,
+    /// The cookie format (`SESSION_FORMAT=signed|ravyn|private`, default signed).
+    pub format: CookieFormat,
+    /// A session ends this long after login whatever its activity (`SESSION_ABSOLUTE_MAX_AGE`).
+    pub absolute_max_age: Option<u64>,
 }
 
 impl Options {
@@ -40,17 +44,36 @@ impl Options {
         if fast_hash {
             tracing::warn!("LOGIN_FAST_HASH=1: passwords are compared in plain text (benchmarks only)");
         }
-        Ok(Options { secret, https_only, fast_hash, clock: None })
+        let format = match std::env::var("SESSION_FORMAT") {
+            Ok(name) => name.parse::<CookieFormat>().map_err(|e| format!("SESSION_FORMAT: {e}"))?,
+            Err(_) => CookieFormat::Signed,
+        };
+        let absolute_max_age = match std::env::var("SESSION_ABSOLUTE_MAX_AGE") {
+            Ok(secs) => Some(secs.parse::<u64>().map_err(|e| format!("SESSION_ABSOLUTE_MAX_AGE: {e}"))?),
+            Err(_) => None,
+        };
+        Ok(Options { secret, https_only, fast_hash, clock: None, format, absolute_max_age })
     }
 
     /// Options for tests: a fixed secret, plain HTTP, PBKDF2 hashes.
     pub fn for_tests(secret: &str) -> Self {
-        Options { secret: secret.to_owned(), https_only: false, fast_hash: false, clock: None }
+        Options {
+            secret: secret.to_owned(),
+            https_only: false,
+            fast_hash: false,
+            clock: None,
+            format: CookieFormat::Signed,
+            absolute_max_age: None,
+        }
     }
 
     /// The session configuration these options describe.
     pub fn session_config(&self) -> SessionConfig {
-        let config = SessionConfig::new(self.secret.clone()).max_age(3600).https_only(self.https_only);
+        let config = SessionConfig::new(self.secret.clone())
+            .max_age(3600)
+            .https_only(self.https_only)
+            .cookie_format(self.format)
+            .absolute_max_age(self.absolute_max_age);
         match &self.clock {
             Some(clock) => config.clock(clock.clone()),
             None => config,

@@ -9,7 +9,10 @@
 //! ```
 //!
 //! Environment: `HOST` (127.0.0.1), `PORT` (8000), `SESSION_SECRET` (random if unset: sessions
-//! then do not survive a restart), `SESSION_HTTPS_ONLY=1` for `Secure` cookies.
+//! then do not survive a restart), `SESSION_HTTPS_ONLY=1` for `Secure` cookies,
+//! `SESSION_FORMAT=signed|ravyn|private` (default signed; `ravyn` reads and writes Python Ravyn's
+//! cookies), `SESSION_ABSOLUTE_MAX_AGE=secs` (a session ends that long after login whatever its
+//! activity), `LOGIN_FAST_HASH=1` (plain password comparison, for benchmarks only).
 
 mod app;
 
