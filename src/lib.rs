@@ -65,3 +65,17 @@ pub mod __private {
     pub use ravyn_core::__private::*;
     pub use ravyn_core::{BoxFuture, Handler, IntoResponse, Request, Response, RouteSpec};
 }
+
+// The user documentation in `docs/` and the README, compiled (and, unless marked `no_run`, run)
+// by `cargo test --doc -p ravyn`, so the docs cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/index.md")]
+pub struct IndexDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/routing.md")]
+pub struct RoutingDoc;
