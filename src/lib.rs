@@ -79,3 +79,7 @@ pub struct IndexDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/routing.md")]
 pub struct RoutingDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/responses.md")]
+pub struct ResponsesDoc;
