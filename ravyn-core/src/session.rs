@@ -66,19 +66,8 @@ fn finish_error_response(error: &FinishError) -> Response {
 /// The session cookie's value from every `Cookie` header; two cookies of that name make it
 /// ambiguous.
 fn find_session_cookie(request: &Request, name: &str) -> IncomingCookie {
-    let mut found: Option<&str> = None;
-    for header in request.headers().get_all(COOKIE) {
-        let Ok(header) = header.to_str() else { continue };
-        for cookie in cookie::Cookie::split_parse(header).flatten() {
-            if cookie.name() == name {
-                if found.is_some() {
-                    return IncomingCookie::Ambiguous;
-                }
-                found = cookie.value_raw();
-            }
-        }
-    }
-    found.map_or(IncomingCookie::Absent, |value| IncomingCookie::One(value.to_owned()))
+    let headers = request.headers().get_all(COOKIE).into_iter().filter_map(|value| value.to_str().ok());
+    IncomingCookie::from_cookie_headers(name, headers)
 }
 
 impl From<SessionError> for HTTPException {

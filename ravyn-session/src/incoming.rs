@@ -50,17 +50,16 @@ impl IncomingCookie {
     where
         I: IntoIterator<Item = &'a str>,
     {
-        let mut found = IncomingCookie::Absent;
-        let pairs = headers.into_iter().flat_map(|h| h.split(';'));
-        for (n, v) in pairs.filter_map(|pair| pair.split_once('=')) {
-            if n.trim() == name {
-                found = match found {
-                    IncomingCookie::Absent => IncomingCookie::One(v.trim().to_owned()),
-                    _ => return IncomingCookie::Ambiguous,
-                };
+        let mut found: Option<&str> = None;
+        let cookies = headers.into_iter().flat_map(cookie::Cookie::split_parse).flatten();
+        for cookie in cookies.filter(|c| c.name() == name) {
+            if found.is_some() {
+                return IncomingCookie::Ambiguous;
             }
+            // The raw value keeps any quotes (the Ravyn format's values are quoted).
+            found = Some(cookie.value_raw().unwrap_or_default());
         }
-        found
+        found.map_or(IncomingCookie::Absent, |value| IncomingCookie::One(value.to_owned()))
     }
 }
 
