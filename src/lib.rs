@@ -83,3 +83,7 @@ pub struct RoutingDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/responses.md")]
 pub struct ResponsesDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/exceptions.md")]
+pub struct ExceptionsDoc;
