@@ -87,3 +87,7 @@ pub struct ResponsesDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/exceptions.md")]
 pub struct ExceptionsDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/settings.md")]
+pub struct SettingsDoc;
