@@ -91,3 +91,7 @@ pub struct ExceptionsDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/settings.md")]
 pub struct SettingsDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/middleware.md")]
+pub struct MiddlewareDoc;
