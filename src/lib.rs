@@ -95,3 +95,7 @@ pub struct SettingsDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/middleware.md")]
 pub struct MiddlewareDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/testing.md")]
+pub struct TestingDoc;
