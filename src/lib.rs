@@ -35,6 +35,7 @@ pub use ravyn_macros::{delete, get, patch, post, put, route};
 /// Configuration objects, as Ravyn's `ravyn.config`.
 pub mod config {
     pub use ravyn_core::ravyn_session::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
+    pub use ravyn_core::{CORSConfig, CSRFConfig};
 }
 
 /// Sessions: the [`Session`](session::Session) map `request.session()` returns, and the pieces

@@ -1,6 +1,8 @@
 //! [`Ravyn`], the application, and [`RavynBuilder`], how it is configured.
 
-use crate::catch_panic::{panic_message, CatchPanic};
+use crate::catch_panic::{panic_response, CatchPanic};
+use crate::cors::{CORSConfig, CorsMiddleware};
+use crate::csrf::{CSRFConfig, CsrfMiddleware};
 use crate::error::ConfigError;
 use crate::middleware::{Endpoint, MiddlewareRef, Next};
 use crate::request::Request;
@@ -120,6 +122,8 @@ pub struct RavynBuilder {
     header_read_timeout: Option<Duration>,
     shutdown_timeout: Option<Duration>,
     session_config: Option<SessionConfig>,
+    csrf_config: Option<CSRFConfig>,
+    cors_config: Option<CORSConfig>,
 }
 
 impl Ravyn {
@@ -155,13 +159,7 @@ impl Ravyn {
         };
         let response = match CatchPanic::new(future).await {
             Ok(response) => response,
-            Err(payload) => {
-                let message = panic_message(&*payload);
-                tracing::error!(panic = message, "handler panicked; answering 500");
-                let error = HTTPException::internal_server_error();
-                let error = if config.debug { error.with_field("error", message.into()) } else { error };
-                error.into_response()
-            }
+            Err(payload) => panic_response(&*payload, config.debug),
         };
         if let Some((started, method, path)) = logged {
             tracing::info!(
@@ -261,6 +259,55 @@ impl RavynBuilder {
         self
     }
 
+    /// Turns on CSRF protection (Ravyn's `csrf_config`): safe requests receive a signed token
+    /// cookie, unsafe ones must send it back in the `X-CSRFToken` header or a `csrf_token` form
+    /// field, or get `403 {"detail":"CSRF token verification failed."}`. Handlers read the token
+    /// with [`Request::csrf_token`]. Wins over `Settings::csrf_config`.
+    ///
+    /// Built-in middleware runs outside the app's own, in this order (outermost first):
+    /// **CORS → session → CSRF → `.middleware(..)` in the order added → routing**. So a refused
+    /// request never reaches user middleware, still gets CORS headers, and the token cookie is
+    /// set on the same response as the session cookie.
+    ///
+    /// ```
+    /// use ravyn_core::{CSRFConfig, Ravyn};
+    /// let app = Ravyn::builder()
+    ///     .csrf_config(CSRFConfig::new("a-long-random-secret-of-at-least-32-bytes"))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = app;
+    ///
+    /// let error = Ravyn::builder().csrf_config(CSRFConfig::new("")).build().unwrap_err();
+    /// assert_eq!(error.to_string(), "invalid csrf_config.secret: must not be empty");
+    /// ```
+    pub fn csrf_config(mut self, config: CSRFConfig) -> Self {
+        self.csrf_config = Some(config);
+        self
+    }
+
+    /// Turns on CORS (Ravyn's `cors_config`): preflights are answered before routing, and every
+    /// response to an allowed origin carries the CORS headers, errors and panics' 500s included.
+    /// Wins over `Settings::cors_config`.
+    ///
+    /// CORS is the outermost middleware: **CORS → session → CSRF → `.middleware(..)` → routing**.
+    ///
+    /// ```
+    /// use ravyn_core::{CORSConfig, Ravyn};
+    /// let app = Ravyn::builder()
+    ///     .cors_config(CORSConfig::new().allow_origins(["https://app.example"]).allow_credentials(true))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = app;
+    ///
+    /// // Browsers reject `*` with credentials, so asking for both is a build error.
+    /// let error = Ravyn::builder().cors_config(CORSConfig::new().allow_credentials(true)).build().unwrap_err();
+    /// assert!(error.to_string().starts_with("invalid cors_config.allow_origins"));
+    /// ```
+    pub fn cors_config(mut self, config: CORSConfig) -> Self {
+        self.cors_config = Some(config);
+        self
+    }
+
     /// Checks the configuration and builds the app.
     ///
     /// ```
@@ -292,10 +339,21 @@ impl RavynBuilder {
         let router = Router::build(flatten(&self.routes), config.redirect_slashes)?;
         let session_config = self.session_config.or_else(|| settings.session_config());
         let sessions = session_config.map(SessionManager::new).transpose()?;
-        // Built-in middleware goes outside the user's, so user middleware sees the session.
-        let mut chain: Vec<MiddlewareRef> = Vec::with_capacity(self.middleware.len() + 1);
+        let cors = self.cors_config.or_else(|| settings.cors_config());
+        let cors = cors.map(|c| CorsMiddleware::new(&c, config.debug)).transpose()?;
+        let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(CsrfMiddleware::new).transpose()?;
+        // Built-in middleware goes outside the user's, outermost first: CORS (every response,
+        // errors included, gets its headers; preflights skip the rest), then the session, then
+        // CSRF (a refused request never reaches user code; its cookie joins the session's).
+        let mut chain: Vec<MiddlewareRef> = Vec::with_capacity(self.middleware.len() + 3);
+        if let Some(cors) = cors {
+            chain.push(cors.into());
+        }
         if let Some(manager) = &sessions {
             chain.push(SessionMiddleware { manager: manager.clone() }.into());
+        }
+        if let Some(csrf) = csrf {
+            chain.push(csrf.into());
         }
         chain.extend(self.middleware);
         Ok(Ravyn { inner: Arc::new(AppInner { config, chain: chain.into(), router: Arc::new(router), sessions }) })

@@ -1,6 +1,8 @@
 //! Turning a panic inside a request into a 500, so the server keeps serving.
 
 use crate::handler::BoxFuture;
+use crate::response::{IntoResponse, Response};
+use crate::HTTPException;
 use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -30,6 +32,17 @@ impl<T> Future for CatchPanic<'_, T> {
             Err(payload) => Poll::Ready(Err(payload)),
         }
     }
+}
+
+/// The logged 500 a caught panic becomes; the panic's message is added to the body in debug mode.
+/// Used by the app around the whole chain, and by the CORS middleware so that its 500 carries
+/// CORS headers.
+pub(crate) fn panic_response(payload: &(dyn Any + Send), debug: bool) -> Response {
+    let message = panic_message(payload);
+    tracing::error!(panic = message, "handler panicked; answering 500");
+    let error = HTTPException::internal_server_error();
+    let error = if debug { error.with_field("error", message.into()) } else { error };
+    error.into_response()
 }
 
 /// The panic's message, when it has one.

@@ -34,6 +34,22 @@ pub enum ConfigError {
         /// What is wrong.
         reason: String,
     },
+    /// The CSRF configuration is unusable.
+    #[error("invalid csrf_config.{field}: {reason}")]
+    Csrf {
+        /// The `CSRFConfig` field, as its builder method is named.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The CORS configuration is unusable (for example `*` origins with credentials).
+    #[error("invalid cors_config.{field}: {reason}")]
+    Cors {
+        /// The `CORSConfig` field, as its builder method is named.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// A configuration value is unusable.
     #[error("invalid {field}: {reason}")]
     Invalid {

@@ -8,6 +8,8 @@ pub mod app;
 pub mod binding;
 mod body;
 mod catch_panic;
+pub mod cors;
+pub mod csrf;
 pub mod error;
 pub mod exception;
 pub mod handler;
@@ -22,6 +24,8 @@ pub mod testing;
 
 pub use app::{AppConfig, Ravyn, RavynBuilder};
 pub use body::Body;
+pub use cors::CORSConfig;
+pub use csrf::CSRFConfig;
 pub use error::ConfigError;
 pub use exception::{HTTPException, NotAuthorized, NotFound, PermissionDenied};
 pub use handler::{BoxFuture, Handler, RouteSpec};

@@ -35,6 +35,8 @@ pub struct Request {
     path_params: PathParams,
     client_addr: Option<SocketAddr>,
     pub(crate) session: Option<ravyn_session::Session>,
+    /// Set by the CSRF middleware: the token issued on this request, or the valid one it carried.
+    pub(crate) csrf_token: Option<Box<str>>,
 }
 
 /// The path parameters captured by the matched route, percent-decoded.
@@ -77,7 +79,7 @@ impl PathParams {
 
 impl Request {
     pub(crate) fn from_parts(head: http::request::Parts, body: Bytes, client_addr: Option<SocketAddr>) -> Self {
-        Request { head, body, path_params: PathParams::default(), client_addr, session: None }
+        Request { head, body, path_params: PathParams::default(), client_addr, session: None, csrf_token: None }
     }
 
     /// A builder, for tests and for middleware that makes requests of its own.
@@ -215,6 +217,22 @@ impl Request {
     /// The session, or `None` when the app has no session configuration.
     pub fn try_session(&self) -> Option<&ravyn_session::Session> {
         self.session.as_ref()
+    }
+
+    /// The CSRF token for this request, to embed in a page or hand to a front end: the one
+    /// issued on this request (its cookie goes out with the response), or the valid one the
+    /// request carried. `None` when the app has no `csrf_config`.
+    ///
+    /// ```
+    /// use ravyn_core::{Html, Request};
+    /// fn form(request: &Request) -> Html<String> {
+    ///     let token = request.csrf_token().unwrap_or_default();
+    ///     Html(format!(r#"<form method="post"><input type="hidden" name="csrf_token" value="{token}"></form>"#))
+    /// }
+    /// assert!(form(&Request::builder().build()).0.contains(r#"value="""#));
+    /// ```
+    pub fn csrf_token(&self) -> Option<&str> {
+        self.csrf_token.as_deref()
     }
 
     /// The body bytes.

@@ -59,6 +59,39 @@ pub trait Settings: Send + Sync + 'static {
     fn session_config(&self) -> Option<ravyn_session::SessionConfig> {
         None
     }
+
+    /// CSRF protection (Ravyn's `csrf_config`). Default `None`: no CSRF checks.
+    ///
+    /// ```
+    /// use ravyn_core::{CSRFConfig, Ravyn, Settings};
+    /// struct AppSettings;
+    /// impl Settings for AppSettings {
+    ///     fn csrf_config(&self) -> Option<CSRFConfig> {
+    ///         Some(CSRFConfig::new("a-long-random-secret-of-at-least-32-bytes"))
+    ///     }
+    /// }
+    /// let app = Ravyn::builder().settings_module(AppSettings).build().unwrap();
+    /// # let _ = app;
+    /// ```
+    fn csrf_config(&self) -> Option<crate::csrf::CSRFConfig> {
+        None
+    }
+
+    /// CORS (Ravyn's `cors_config`). Default `None`: no CORS headers, preflights reach routing.
+    ///
+    /// ```
+    /// use ravyn_core::{CORSConfig, Settings};
+    /// struct AppSettings;
+    /// impl Settings for AppSettings {
+    ///     fn cors_config(&self) -> Option<CORSConfig> {
+    ///         Some(CORSConfig::new().allow_origins(["https://app.example"]))
+    ///     }
+    /// }
+    /// assert!(AppSettings.cors_config().is_some());
+    /// ```
+    fn cors_config(&self) -> Option<crate::cors::CORSConfig> {
+        None
+    }
 }
 
 /// The settings used when no settings module is given: every default.
