@@ -100,3 +100,7 @@ pub struct MiddlewareDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/testing.md")]
 pub struct TestingDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/configurations/session.md")]
+pub struct SessionConfigDoc;
