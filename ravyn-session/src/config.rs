@@ -21,6 +21,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
+use crate::store::SessionStore;
 
 /// Default `max_age`: 14400 seconds (4 hours), as on Ravyn's `SessionConfig` page.
 ///
@@ -226,6 +227,7 @@ impl SessionConfigError {
 /// | [`cookie_format`](Self::cookie_format) | `Signed` | how the cookie is written |
 /// | [`absolute_max_age`](Self::absolute_max_age) | off | hard lifetime from the session's creation |
 /// | [`clock`](Self::clock) | [`SystemClock`] | time source (inject a `ManualClock` in tests) |
+/// | [`store`](Self::store) | none (cookie sessions) | server-side store; the cookie then holds only a signed id |
 ///
 /// `Debug` never prints the secrets.
 ///
@@ -251,7 +253,7 @@ pub struct SessionConfig {
     cookie_format: CookieFormat,
     absolute_max_age: Option<u64>,
     clock: Arc<dyn Clock>,
-    // A `store` option (server-side sessions) comes with the session-store issue.
+    store: Option<Arc<dyn SessionStore>>,
 }
 
 impl fmt::Debug for SessionConfig {
@@ -269,6 +271,7 @@ impl fmt::Debug for SessionConfig {
             .field("cookie_format", &self.cookie_format)
             .field("absolute_max_age", &self.absolute_max_age)
             .field("clock", &self.clock)
+            .field("store", &self.store)
             .finish()
     }
 }
@@ -297,6 +300,7 @@ impl SessionConfig {
             cookie_format: CookieFormat::Signed,
             absolute_max_age: None,
             clock: Arc::new(SystemClock),
+            store: None,
         }
     }
 
@@ -455,6 +459,37 @@ impl SessionConfig {
         self
     }
 
+    /// Keeps sessions server-side in `store` (default: none, sessions live in the cookie).
+    ///
+    /// The cookie then carries only a signed random id (128 bits); the data lives in the store for
+    /// `max_age` seconds after its last save, refreshed under the same rolling rule as cookies.
+    /// That allows revocation (`clear()` deletes the record), sessions larger than 4 KB, and data
+    /// the client cannot see. See the `store` module for the id format, when the store is
+    /// consulted, and the concurrency rule (last writer wins, per request). Only the default
+    /// [`CookieFormat::Signed`] goes with a store (the other formats exist to put data in the
+    /// cookie).
+    ///
+    /// ```
+    /// use ravyn_session::{MemoryStore, SessionConfig};
+    ///
+    /// let config = SessionConfig::new("a-long-random-secret-of-at-least-32-bytes").store(MemoryStore::new());
+    /// assert!(config.get_store().is_some());
+    /// assert!(format!("{config:?}").contains("MemoryStore"));
+    /// ```
+    pub fn store(mut self, store: impl SessionStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// The server-side store, if any.
+    ///
+    /// ```
+    /// assert!(ravyn_session::SessionConfig::new("k").get_store().is_none());
+    /// ```
+    pub fn get_store(&self) -> Option<&Arc<dyn SessionStore>> {
+        self.store.as_ref()
+    }
+
     /// The primary secret.
     ///
     /// ```
@@ -590,7 +625,8 @@ impl SessionConfig {
     /// Rejected: an empty `secret_key` or fallback secret; `same_site` none without `https_only`; a
     /// `session_cookie` that is not an RFC 6265 token (or breaks its `__Host-`/`__Secure-` prefix
     /// rules); an invalid `domain`; a `path` not starting with `/` or holding `;` or control
-    /// characters; `max_age` or `absolute_max_age` 0; `absolute_max_age` with the Ravyn format.
+    /// characters; `max_age` or `absolute_max_age` 0; `absolute_max_age` with the Ravyn format; a
+    /// `store` with a `cookie_format` other than Signed.
     /// A short secret is not an error (`SessionManager::new` warns about it).
     ///
     /// ```
@@ -625,6 +661,16 @@ impl SessionConfig {
                 "absolute_max_age",
                 "cannot be enforced with CookieFormat::Ravyn, whose cookies carry no creation time; \
                  use CookieFormat::Signed or CookieFormat::Private",
+            ));
+        }
+        if self.store.is_some() && self.cookie_format != CookieFormat::Signed {
+            return Err(SessionConfigError::new(
+                "cookie_format",
+                format!(
+                    "{} cannot be used with a session store: with a store the cookie holds only a signed id; \
+                     leave cookie_format at its default (signed)",
+                    self.cookie_format
+                ),
             ));
         }
         if self.same_site == SameSite::None && !self.https_only {
@@ -865,6 +911,17 @@ mod tests {
         assert_eq!(field(&ravyn.clone().absolute_max_age(3600)), "absolute_max_age");
         assert_eq!(field(&ravyn), "<valid>");
         assert_eq!(field(&SessionConfig::new("k").absolute_max_age(3600)), "<valid>");
+    }
+
+    #[test]
+    fn store_goes_with_the_signed_format_only() {
+        let store = || crate::MemoryStore::new();
+        assert_eq!(field(&SessionConfig::new("k").store(store())), "<valid>");
+        for format in [CookieFormat::Ravyn, CookieFormat::Private] {
+            assert_eq!(field(&SessionConfig::new("k").cookie_format(format).store(store())), "cookie_format");
+        }
+        let config = SessionConfig::new("k").store(store());
+        assert!(config.clone().get_store().is_some(), "Clone keeps the store");
     }
 
     #[test]

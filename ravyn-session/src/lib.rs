@@ -47,6 +47,9 @@
 //! - [`clock`] holds [`Clock`], [`SystemClock`] and [`ManualClock`].
 //! - [`codec`] holds the cookie formats and documents their exact layouts.
 //! - [`manager`] holds [`SessionManager`], [`CookieUpdate`], [`FinishError`] and the `Set-Cookie` rules.
+//! - [`store`] holds server-side sessions: the [`SessionStore`] trait and its contract, [`Record`],
+//!   [`SessionId`], [`StoreError`], [`MemoryStore`], and `RedisStore` (feature `redis`).
+//! - [`testing`] is the store conformance suite: [`testing::run`] checks any store in one call.
 //!
 //! # Guarantees
 //!
@@ -59,17 +62,19 @@
 //!
 //! # Limits
 //!
-//! - **No revocation.** The session lives in the cookie, so the server keeps no list of valid
-//!   sessions: a stolen cookie stays valid until it expires (`max_age`, `absolute_max_age`), even
-//!   after the user logs out elsewhere. Logging out deletes the browser's copy, not a thief's. Keep
-//!   `max_age` short, or use a server-side store when you need revocation.
+//! - **No revocation** (cookie sessions). The session lives in the cookie, so the server keeps no
+//!   list of valid sessions: a stolen cookie stays valid until it expires (`max_age`,
+//!   `absolute_max_age`), even after the user logs out elsewhere. Logging out deletes the browser's
+//!   copy, not a thief's. Keep `max_age` short, or use a server-side store
+//!   ([`SessionConfig::store`]), where logging out deletes the record.
 //! - **About 4 KB.** Browsers keep at most 4096 bytes per cookie; a session that would exceed it makes
 //!   [`SessionManager::finish`] fail with [`FinishError::TooLarge`] rather than be dropped silently.
 //!   Store identifiers, not documents.
 //! - **Readable by the client** in the Signed (default) and Ravyn formats: they are signed, not
 //!   encrypted. Use [`CookieFormat::Private`] for anything the user must not see.
-//! - **Last writer wins.** Two concurrent requests of one session each start from the cookie they
-//!   were sent; the response that arrives last sets the cookie, and the other's changes are lost.
+//! - **Last writer wins.** Two concurrent requests of one session each start from the cookie (or
+//!   store record) they were sent; the response that arrives last sets the cookie (or saves the
+//!   record), and the other's changes are lost. See the [`store`] module doc.
 //! - **Ravyn format**: no creation time (no `absolute_max_age`), not bound to the cookie name,
 //!   HMAC-SHA1; all inherited from itsdangerous for compatibility.
 
@@ -85,9 +90,14 @@ pub mod incoming;
 pub mod manager;
 pub mod session;
 mod set_cookie;
+pub mod store;
+pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
 pub use incoming::IncomingCookie;
 pub use manager::{CookieUpdate, FinishError, SessionManager};
 pub use session::{Session, SessionError};
+pub use store::{MemoryStore, Record, SessionId, SessionStore, StoreError};
+#[cfg(feature = "redis")]
+pub use store::RedisStore;

@@ -18,6 +18,13 @@
 //! cleared the session first. With `absolute_max_age`, `Max-Age` is capped to the session's remaining
 //! absolute lifetime so the browser drops the cookie when the server would refuse it.
 //!
+//! With a server-side store (`SessionConfig::store`) the same rules decide, and each one that sends
+//! a cookie also saves the record (a changed session, a cycled id, a fallback-signed cookie, a due
+//! rolling refresh: one `save` with TTL `max_age`); rule 2's deletion also deletes the record. A
+//! session that was cleared, cycled (`Session::cycle_id`) or is new gets a fresh random id, and the
+//! old id's record is deleted after the new one is saved. A store error makes `finish` fail with
+//! [`FinishError::Store`] (the core answers 503 and sends no cookie).
+//!
 //! ```
 //! use ravyn_session::{CookieUpdate, IncomingCookie, SessionConfig, SessionManager};
 //!
@@ -32,14 +39,16 @@
 //! ```
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use crate::codec::{Codec, Decoded, EncodeError};
-use crate::config::{SessionConfig, SessionConfigError};
+use crate::config::{SessionConfig, SessionConfigError, DEFAULT_MAX_AGE};
 use crate::incoming::IncomingCookie;
-use crate::session::{Load, Session};
+use crate::session::{Load, LoadStore, Origin, Session, StoreLoaded};
 use crate::set_cookie;
+use crate::store::{BoxFuture, IdSigner, Record, SessionId, SessionStore, StoreError};
 
 /// The largest `Set-Cookie` header value (name, value and attributes) browsers are required to keep
 /// (RFC 6265 section 6.1); larger ones are silently dropped by them.
@@ -114,11 +123,16 @@ pub enum FinishError {
     /// The cookie could not be encoded.
     #[error("could not encode the session cookie: {0}")]
     Encode(#[from] EncodeError),
+    /// The server-side store could not save or delete the session (the core answers 503).
+    #[error("the session store failed: {0}")]
+    Store(#[from] StoreError),
 }
 
 struct Shared {
     config: SessionConfig,
     codec: Codec,
+    /// Signs store ids (used only with a store).
+    ids: IdSigner,
     /// How many cookies were decoded: lets tests prove laziness.
     #[cfg(test)]
     decodes: std::sync::atomic::AtomicUsize,
@@ -150,6 +164,82 @@ impl Load for Shared {
             }
         }
     }
+}
+
+impl Shared {
+    /// How long a stored record lives after a save: `max_age` (or the default when the cookie is a
+    /// browser-session cookie), capped by what remains of `absolute_max_age`; at least 1 s.
+    fn store_ttl(&self, created_at: u64, now: u64) -> u64 {
+        let idle = self.config.get_max_age().unwrap_or(DEFAULT_MAX_AGE);
+        let ttl = match self.config.get_absolute_max_age() {
+            Some(absolute) => idle.min(created_at.saturating_add(absolute).saturating_sub(now)),
+            None => idle,
+        };
+        ttl.max(1)
+    }
+
+    /// Rolling refresh for stored records: a quarter of their TTL, when rolling is on.
+    fn store_refresh_interval(&self) -> Option<u64> {
+        self.config.is_rolling().then(|| self.config.get_max_age().unwrap_or(DEFAULT_MAX_AGE) / 4)
+    }
+}
+
+impl LoadStore for Shared {
+    fn load_record(&self, incoming: IncomingCookie) -> BoxFuture<'_, Result<Option<StoreLoaded>, StoreError>> {
+        Box::pin(async move {
+            let Some(store) = self.config.get_store() else { return Ok(None) };
+            let name = self.config.get_session_cookie();
+            let value = match incoming {
+                IncomingCookie::Absent => return Ok(None),
+                IncomingCookie::Ambiguous => {
+                    tracing::debug!(
+                        cookie = name,
+                        "several cookies named {name:?}; ignoring them all: the session starts empty"
+                    );
+                    return Ok(None);
+                }
+                IncomingCookie::One(value) => value,
+            };
+            // The signature first: a forged or garbage cookie costs no store round trip.
+            let (id, key_index) = match self.ids.verify(name, &value) {
+                Ok(verified) => verified,
+                Err(reason) => {
+                    tracing::debug!(cookie = name, %reason, "ignoring the session cookie: the session starts empty");
+                    return Ok(None);
+                }
+            };
+            let Some(record) = store.load(&id).await? else {
+                tracing::debug!(
+                    cookie = name,
+                    session = %id,
+                    "no session record for this id (expired, logged out or never saved): the session starts empty"
+                );
+                return Ok(None);
+            };
+            // The store's TTL is the rule; these checks only cover stores that keep records longer.
+            let now = self.config.get_clock().now();
+            let idle = self.config.get_max_age().unwrap_or(DEFAULT_MAX_AGE);
+            let absolute_expired = self
+                .config
+                .get_absolute_max_age()
+                .is_some_and(|absolute| now.saturating_sub(record.created_at) > absolute);
+            if now.saturating_sub(record.issued_at) > idle || absolute_expired {
+                tracing::debug!(cookie = name, session = %id, "session record past its lifetime: the session starts empty");
+                return Ok(None);
+            }
+            let origin = Origin { issued_at: record.issued_at, created_at: Some(record.created_at), key_index };
+            Ok(Some(StoreLoaded { data: record.data, origin, id }))
+        })
+    }
+}
+
+/// What `finish` does with a store, decided under the session's lock, done after it.
+enum StorePlan {
+    Nothing,
+    /// Delete the record and the cookie.
+    Delete(SessionId),
+    /// Save `record` under `id` (a new one when `None`), then delete `old`.
+    Save { id: Option<SessionId>, old: Option<SessionId>, record: Record },
 }
 
 /// Makes sessions from incoming cookies and cookies from sessions, for one app's [`SessionConfig`].
@@ -207,10 +297,15 @@ impl SessionManager {
             );
         }
         let codec = Codec::new(&config);
+        let secrets: Vec<&str> = std::iter::once(config.secret_key())
+            .chain(config.get_fallback_secrets().iter().map(String::as_str))
+            .collect();
+        let ids = IdSigner::new(&secrets);
         Ok(SessionManager {
             shared: Arc::new(Shared {
                 config,
                 codec,
+                ids,
                 #[cfg(test)]
                 decodes: std::sync::atomic::AtomicUsize::new(0),
             }),
@@ -262,12 +357,19 @@ impl SessionManager {
     /// assert!(!session.was_accessed());
     /// assert!(session.is_empty()); // decoded now: invalid, so empty (and a debug log)
     /// ```
+    ///
+    /// With a store, the session must be [loaded](Session::load) before its data is used (the core
+    /// does it before each handler that may use the session).
     pub fn session(&self, incoming: IncomingCookie) -> Session {
-        Session::pending(incoming, self.shared.clone())
+        match self.shared.config.get_store() {
+            Some(_) => Session::from_store(incoming, self.shared.clone()),
+            None => Session::pending(incoming, self.shared.clone()),
+        }
     }
 
     /// What to do with the cookie once the handler is done with `session` (rules in the module doc).
-    /// Does no I/O for cookie sessions; async because server-side stores will.
+    /// Does no I/O for cookie sessions; with a store, saves or deletes the record (at most one save
+    /// and one delete).
     ///
     /// ```
     /// use ravyn_session::{CookieUpdate, IncomingCookie, Session, SessionConfig, SessionManager};
@@ -286,7 +388,10 @@ impl SessionManager {
     /// # }
     /// ```
     pub async fn finish(&self, session: &Session) -> Result<CookieUpdate, FinishError> {
-        self.finish_now(session)
+        match self.shared.config.get_store() {
+            Some(store) => self.finish_store(store.as_ref(), session).await,
+            None => self.finish_now(session),
+        }
     }
 
     /// The cookie value (what follows `name=`, not the whole header) of a brand-new session holding
@@ -307,13 +412,80 @@ impl SessionManager {
     /// # Ok(())
     /// # }
     /// ```
-    // Owned because server-side stores (next) will move the data into the store.
-    #[allow(clippy::needless_pass_by_value)]
+    ///
+    /// With a store, the data is saved under a new id and the value is that id, signed.
     pub async fn cookie_for(&self, data: Map<String, Value>) -> Result<String, FinishError> {
         let now = self.shared.config.get_clock().now();
+        if let Some(store) = self.shared.config.get_store() {
+            let id = SessionId::random()?;
+            let value = self.shared.ids.sign(self.cookie_name(), &id);
+            self.set_cookie_header(&value, now, now)?;
+            let ttl = Duration::from_secs(self.shared.store_ttl(now, now));
+            store.save(&id, &Record::new(data, now, now), ttl).await?;
+            return Ok(value);
+        }
         let value = self.shared.codec.encode(&data, now, now)?;
         self.set_cookie_header(&value, now, now)?;
         Ok(value)
+    }
+
+    async fn finish_store(&self, store: &dyn SessionStore, session: &Session) -> Result<CookieUpdate, FinishError> {
+        let now = self.shared.config.get_clock().now();
+        let plan = {
+            let inner = session.lock();
+            if !inner.accessed || !inner.is_loaded() {
+                return Ok(CookieUpdate::None);
+            }
+            let origin = inner.origin();
+            if inner.data.is_empty() {
+                match &inner.id {
+                    Some(id) if inner.changed || inner.cycled => StorePlan::Delete(id.clone()),
+                    _ => StorePlan::Nothing,
+                }
+            } else {
+                let refresh_due = origin.is_some_and(|o| {
+                    self.shared.store_refresh_interval().is_some_and(|i| now.saturating_sub(o.issued_at) > i)
+                });
+                let rotated = origin.is_some_and(|o| o.key_index != 0);
+                if inner.changed || inner.cycled || refresh_due || rotated {
+                    let new_id = inner.id.is_none() || inner.cycled || inner.cleared;
+                    let created_at = match origin {
+                        Some(o) if !inner.cleared => o.created_at.unwrap_or(now),
+                        _ => now,
+                    };
+                    StorePlan::Save {
+                        id: if new_id { None } else { inner.id.clone() },
+                        old: if new_id { inner.id.clone() } else { None },
+                        record: Record::new(inner.data.clone(), created_at, now),
+                    }
+                } else {
+                    StorePlan::Nothing
+                }
+            }
+        };
+        match plan {
+            StorePlan::Nothing => Ok(CookieUpdate::None),
+            StorePlan::Delete(id) => {
+                store.delete(&id).await?;
+                Ok(CookieUpdate::Delete(set_cookie::deletion_cookie(&self.shared.config)))
+            }
+            StorePlan::Save { id, old, record } => {
+                let id = match id {
+                    Some(id) => id,
+                    None => SessionId::random()?,
+                };
+                let header = self.set_cookie_header(&self.shared.ids.sign(self.cookie_name(), &id), now, record.created_at)?;
+                let ttl = Duration::from_secs(self.shared.store_ttl(record.created_at, now));
+                store.save(&id, &record, ttl).await?;
+                // After the save: if it failed, the old session is still intact and the client keeps
+                // its cookie. If this delete fails, the answer is a 503 and the old id stays valid
+                // until its TTL, so a failed cycle is never reported as a success.
+                if let Some(old) = old {
+                    store.delete(&old).await?;
+                }
+                Ok(CookieUpdate::Set(header))
+            }
+        }
     }
 
     fn finish_now(&self, session: &Session) -> Result<CookieUpdate, FinishError> {
@@ -332,6 +504,7 @@ impl SessionManager {
         }
         let now = config.get_clock().now();
         let reissue = inner.changed
+            || inner.cycled
             || origin.is_some_and(|o| {
                 o.key_index != 0
                     || config.refresh_interval().is_some_and(|interval| now.saturating_sub(o.issued_at) > interval)

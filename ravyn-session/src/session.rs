@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::codec::Decoded;
 use crate::incoming::IncomingCookie;
+use crate::store::{BoxFuture, SessionId, StoreError};
 
 /// Reading or writing one session value failed; names the key.
 ///
@@ -77,7 +78,20 @@ pub(crate) trait Load: Send + Sync {
     fn load(&self, incoming: IncomingCookie) -> Option<Decoded>;
 }
 
-/// Where the session's data came from, once loaded: a valid cookie or nothing.
+/// Loads a store-backed session's record (verifying the id cookie first); implemented by the
+/// session manager.
+pub(crate) trait LoadStore: Send + Sync {
+    fn load_record(&self, incoming: IncomingCookie) -> BoxFuture<'_, Result<Option<StoreLoaded>, StoreError>>;
+}
+
+/// A record found in the store for a validly signed id.
+pub(crate) struct StoreLoaded {
+    pub(crate) data: Map<String, Value>,
+    pub(crate) origin: Origin,
+    pub(crate) id: SessionId,
+}
+
+/// Where the session's data came from, once loaded: a valid cookie (or store record) or nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Origin {
     pub(crate) issued_at: u64,
@@ -88,6 +102,8 @@ pub(crate) struct Origin {
 enum State {
     /// Not decoded yet: the raw cookie and what can decode it.
     Pending { incoming: IncomingCookie, loader: Arc<dyn Load> },
+    /// Store-backed and not loaded yet: needs `Session::load().await` before any data access.
+    Unloaded { incoming: IncomingCookie, loader: Arc<dyn LoadStore> },
     /// Decoded: `Some` if a valid cookie was found.
     Loaded(Option<Origin>),
 }
@@ -100,8 +116,12 @@ pub(crate) struct Inner {
     /// The data differs from what the cookie held.
     pub(crate) changed: bool,
     /// `clear()` emptied a non-empty session: the next cookie starts a new session (new creation
-    /// time).
+    /// time, and with a store a new id).
     pub(crate) cleared: bool,
+    /// `cycle_id()` was called: save the data under a new id and delete the old record.
+    pub(crate) cycled: bool,
+    /// Store-backed: the id whose record was loaded (`None` for a new session).
+    pub(crate) id: Option<SessionId>,
 }
 
 impl Inner {
@@ -127,7 +147,7 @@ impl Inner {
     pub(crate) fn origin(&self) -> Option<Origin> {
         match self.state {
             State::Loaded(origin) => origin,
-            State::Pending { .. } => None,
+            State::Pending { .. } | State::Unloaded { .. } => None,
         }
     }
 
@@ -142,6 +162,22 @@ impl Inner {
 /// cookie only when a method first looks at the data, so a handler that never touches its session
 /// costs no HMAC and no JSON parse. Every data method counts as an access (the response then gets
 /// `Vary: Cookie`).
+///
+/// # Store-backed sessions must be loaded first
+///
+/// With a server-side store (`SessionConfig::store`), the data comes from an async store round
+/// trip, while the methods here stay synchronous. So the record is loaded *before* the handler
+/// runs: the framework calls [`load`](Self::load) for every route whose handler may use its
+/// session, and middleware that reads the session before the handler calls
+/// `request.load_session().await` (or `session.load().await`) itself.
+///
+/// Every data method (`get`, `insert`, `clear`, ... and [`cycle_id`](Self::cycle_id)) **panics**
+/// when called on a store-backed session that was not loaded (only possible from hand-written
+/// code: middleware that skipped `load_session`, or a hand-written `Handler` declaring
+/// `uses_session(false)` that uses it anyway). Answering from an empty map instead would let the
+/// request overwrite, or the handler misread, the real session; the panic is caught by the
+/// framework as a 500 whose log names the fix, and the stored session is left untouched.
+/// [`needs_load`](Self::needs_load) tells whether a load is due.
 ///
 /// ```
 /// use ravyn_session::Session;
@@ -177,7 +213,7 @@ impl fmt::Debug for Session {
         let inner = self.lock();
         let mut d = f.debug_struct("Session");
         match &inner.state {
-            State::Pending { incoming, .. } => {
+            State::Pending { incoming, .. } | State::Unloaded { incoming, .. } => {
                 let cookie = match incoming {
                     IncomingCookie::Absent => "absent",
                     IncomingCookie::One(_) => "present",
@@ -214,6 +250,14 @@ impl Session {
         }
     }
 
+    pub(crate) fn from_store(incoming: IncomingCookie, loader: Arc<dyn LoadStore>) -> Self {
+        match incoming {
+            // No cookie, no record to look for: a new session, ready without a store round trip.
+            IncomingCookie::Absent => Session::default(),
+            incoming => Session::from_state(State::Unloaded { incoming, loader }),
+        }
+    }
+
     fn from_state(state: State) -> Self {
         Session {
             inner: Arc::new(Mutex::new(Inner {
@@ -222,6 +266,8 @@ impl Session {
                 accessed: false,
                 changed: false,
                 cleared: false,
+                cycled: false,
+                id: None,
             })),
         }
     }
@@ -231,10 +277,99 @@ impl Session {
     }
 
     /// Locks, decodes the cookie if needed and records the access.
+    ///
+    /// # Panics
+    ///
+    /// On a store-backed session not loaded yet (see the type's doc).
+    #[track_caller]
     fn access(&self) -> MutexGuard<'_, Inner> {
         let mut inner = self.lock();
+        if let State::Unloaded { .. } = inner.state {
+            drop(inner); // not poisoned by the panic
+            not_loaded();
+        }
         inner.touch();
         inner
+    }
+
+    /// Loads a store-backed session's record, if that has not happened yet: verifies the id
+    /// cookie, then one store round trip. Does nothing for cookie sessions (they decode on first
+    /// use), sessions without a cookie, and sessions already loaded; does not count as an access.
+    ///
+    /// The framework calls it before every handler that may use its session; middleware that
+    /// reads the session before calling `next` calls it (through `request.load_session()`) first.
+    ///
+    /// # Errors
+    ///
+    /// The store's error when it could not answer; the framework answers such a request 503.
+    ///
+    /// ```
+    /// use ravyn_session::{IncomingCookie, MemoryStore, SessionConfig, SessionManager};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let manager = SessionManager::new(SessionConfig::new("secret").store(MemoryStore::new()))?;
+    /// let session = manager.session(IncomingCookie::One("some-cookie-value".to_owned()));
+    /// assert!(session.needs_load());
+    /// session.load().await?; // an invalid cookie: no store round trip, an empty session
+    /// assert!(!session.needs_load());
+    /// assert!(session.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn load(&self) -> Result<(), StoreError> {
+        let (incoming, loader) = match &self.lock().state {
+            State::Unloaded { incoming, loader } => (incoming.clone(), loader.clone()),
+            _ => return Ok(()),
+        };
+        let loaded = loader.load_record(incoming).await?;
+        let mut inner = self.lock();
+        // Two concurrent loads: the first to finish wins, the other's result is dropped.
+        if let State::Unloaded { .. } = inner.state {
+            match loaded {
+                Some(StoreLoaded { data, origin, id }) => {
+                    inner.data = data;
+                    inner.id = Some(id);
+                    inner.state = State::Loaded(Some(origin));
+                }
+                None => inner.state = State::Loaded(None),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether this is a store-backed session whose record must be [`load`](Self::load)ed before
+    /// its data can be used. Never true for cookie sessions or requests without a session cookie.
+    ///
+    /// ```
+    /// use ravyn_session::{IncomingCookie, MemoryStore, SessionConfig, SessionManager};
+    ///
+    /// let manager = SessionManager::new(SessionConfig::new("secret").store(MemoryStore::new())).unwrap();
+    /// assert!(!manager.session(IncomingCookie::Absent).needs_load());
+    /// assert!(manager.session(IncomingCookie::One("x".into())).needs_load());
+    /// ```
+    pub fn needs_load(&self) -> bool {
+        matches!(self.lock().state, State::Unloaded { .. })
+    }
+
+    /// Keeps the data but moves it to a new session id, deleting the old record, when the response
+    /// is sent. Call it when privileges change (at login, before storing the user) to defeat
+    /// session fixation: an id an attacker planted or learned before login is worthless after it.
+    ///
+    /// With a server-side store, the old id's record is deleted and the cookie carries the new id.
+    /// With cookie sessions there is no server-side id to fix; the cookie is simply re-issued.
+    /// Counts as an access.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// session.cycle_id();
+    /// session.insert("user_id", 1)?;
+    /// assert_eq!(session.get::<u64>("user_id")?, Some(1)); // the data is kept
+    /// # Ok::<(), ravyn_session::SessionError>(())
+    /// ```
+    #[track_caller]
+    pub fn cycle_id(&self) {
+        self.access().cycled = true;
     }
 
     /// The value under `key` deserialized into `T`; `Ok(None)` if there is none, an error if it does
@@ -407,6 +542,17 @@ impl Session {
     pub fn was_changed(&self) -> bool {
         self.lock().changed
     }
+}
+
+/// The panic of a data method on an unloaded store-backed session.
+#[cold]
+#[track_caller]
+fn not_loaded() -> ! {
+    panic!(
+        "the session was used before it was loaded from its store: call `request.load_session().await` \
+         (or `session.load().await`) before using the session in middleware, and do not declare \
+         `uses_session(false)` on a hand-written Handler that uses its session"
+    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,256 @@
+//! [`RedisStore`]: sessions in Redis, shared by every process and machine that points at it.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use super::{BoxFuture, Record, SessionId, SessionStore, StoreError};
+
+/// Default key prefix: records live at `ravyn:session:<id>`.
+const DEFAULT_PREFIX: &str = "ravyn:session:";
+/// Default bound on one store operation, connecting included.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Sessions in Redis: one key per session, `<prefix><id>`, holding the [`Record`] as JSON, written
+/// with `SET key value EX ttl` so Redis itself expires it.
+///
+/// Built on the `redis` crate's tokio [`ConnectionManager`]: one multiplexed connection per store
+/// (clones share it) that reconnects by itself. The connection is opened on first use, so
+/// `RedisStore::new` needs no running Redis and no async context.
+///
+/// **When Redis is down**, each operation fails within [`timeout`](Self::timeout) (default 2 s;
+/// connecting is bounded by it too, and a refused connection fails at once), the request that
+/// needed its session answers 503 `{"detail":"Session store unavailable"}`, and requests that do
+/// not use their session are unaffected. The next operation tries to reconnect, so service
+/// resumes by itself when Redis is back, with no restart.
+///
+/// ```no_run
+/// use ravyn_session::{RedisStore, SessionConfig};
+///
+/// let store = RedisStore::new("redis://127.0.0.1:6379")?.key_prefix("myapp:session:");
+/// let config = SessionConfig::new("a-long-random-secret-of-at-least-32-bytes").store(store);
+/// # let _ = config;
+/// # Ok::<(), ravyn_session::StoreError>(())
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    client: redis::Client,
+    prefix: Arc<str>,
+    timeout: Duration,
+    /// Created on first use, inside the runtime that serves requests.
+    connection: Arc<OnceLock<ConnectionManager>>,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The connection info may hold a password: show the address only.
+        f.debug_struct("RedisStore")
+            .field("addr", &self.client.get_connection_info().addr())
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStore {
+    /// A store for the Redis at `url` (`redis://[[user]:password@]host[:port][/db]`, or
+    /// `redis+unix:///path`), under the default prefix `ravyn:session:`. Only parses the URL: the
+    /// connection is opened on first use.
+    ///
+    /// # Errors
+    ///
+    /// When `url` is not a Redis URL.
+    ///
+    /// ```
+    /// use ravyn_session::RedisStore;
+    ///
+    /// assert!(RedisStore::new("redis://127.0.0.1:6379/0").is_ok());
+    /// assert!(RedisStore::new("http://example.com").is_err());
+    /// ```
+    pub fn new(url: &str) -> Result<Self, StoreError> {
+        let client = redis::Client::open(url)
+            .map_err(|error| StoreError::with_source(format!("invalid Redis URL {:?}", redact(url)), error))?;
+        Ok(RedisStore {
+            client,
+            prefix: Arc::from(DEFAULT_PREFIX),
+            timeout: DEFAULT_TIMEOUT,
+            connection: Arc::new(OnceLock::new()),
+        })
+    }
+
+    /// Sets the key prefix (default `"ravyn:session:"`): give each app sharing a Redis its own.
+    ///
+    /// ```
+    /// let store = ravyn_session::RedisStore::new("redis://127.0.0.1")?.key_prefix("shop:sess:");
+    /// assert_eq!(store.get_key_prefix(), "shop:sess:");
+    /// # Ok::<(), ravyn_session::StoreError>(())
+    /// ```
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Arc::from(prefix.into());
+        self
+    }
+
+    /// Sets the bound on each operation, connecting and retrying included (default 2 s). A
+    /// request that needs its session waits at most about this long per store operation when
+    /// Redis does not answer.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let store = ravyn_session::RedisStore::new("redis://127.0.0.1")?.timeout(Duration::from_millis(500));
+    /// assert_eq!(store.get_timeout(), Duration::from_millis(500));
+    /// # Ok::<(), ravyn_session::StoreError>(())
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The key prefix.
+    ///
+    /// ```
+    /// let store = ravyn_session::RedisStore::new("redis://127.0.0.1")?;
+    /// assert_eq!(store.get_key_prefix(), "ravyn:session:");
+    /// # Ok::<(), ravyn_session::StoreError>(())
+    /// ```
+    pub fn get_key_prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The bound on each operation.
+    ///
+    /// ```
+    /// let store = ravyn_session::RedisStore::new("redis://127.0.0.1")?;
+    /// assert_eq!(store.get_timeout(), std::time::Duration::from_secs(2));
+    /// # Ok::<(), ravyn_session::StoreError>(())
+    /// ```
+    pub fn get_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The Redis key of session `id`: the prefix followed by the id.
+    ///
+    /// ```
+    /// let store = ravyn_session::RedisStore::new("redis://127.0.0.1")?.key_prefix("app:");
+    /// let id = ravyn_session::SessionId::random().unwrap();
+    /// assert_eq!(store.key(&id), format!("app:{}", id.as_str()));
+    /// # Ok::<(), ravyn_session::StoreError>(())
+    /// ```
+    pub fn key(&self, id: &SessionId) -> String {
+        let mut key = String::with_capacity(self.prefix.len() + id.as_str().len());
+        key.push_str(&self.prefix);
+        key.push_str(id.as_str());
+        key
+    }
+
+    fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        if let Some(connection) = self.connection.get() {
+            return Ok(connection.clone());
+        }
+        // Bounded reconnection: a few quick attempts, each bounded in time, so a request waits at
+        // most about `timeout` (the outer bound in `run` has the last word anyway).
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_millis(250));
+        let connection = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+            .map_err(|error| StoreError::with_source("could not set up the Redis connection", error))?;
+        // Two first requests racing here both build one; the loser's is dropped unused.
+        Ok(self.connection.get_or_init(|| connection).clone())
+    }
+
+    async fn run<T: redis::FromRedisValue>(&self, op: &'static str, command: redis::Cmd) -> Result<T, StoreError> {
+        let mut connection = self.connection()?;
+        match tokio::time::timeout(self.timeout, command.query_async::<T>(&mut connection)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(StoreError::with_source(format!("Redis {op} failed"), error)),
+            Err(_) => Err(StoreError::new(format!("Redis {op} timed out after {:?}", self.timeout))),
+        }
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+impl SessionStore for RedisStore {
+    fn load<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<Option<Record>, StoreError>> {
+        Box::pin(async move {
+            let mut get = redis::cmd("GET");
+            get.arg(self.key(id));
+            let Some(json) = self.run::<Option<Vec<u8>>>("GET", get).await? else { return Ok(None) };
+            match serde_json::from_slice::<Record>(&json) {
+                Ok(record) => Ok(Some(record)),
+                Err(error) => {
+                    tracing::warn!(
+                        %error, session = %id,
+                        "ignoring a session record that is not valid JSON for this version; the session starts empty"
+                    );
+                    Ok(None)
+                }
+            }
+        })
+    }
+
+    fn save<'a>(&'a self, id: &'a SessionId, record: &'a Record, ttl: Duration) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let json = serde_json::to_vec(record)
+                .map_err(|error| StoreError::with_source("could not serialize the session record", error))?;
+            let mut set = redis::cmd("SET");
+            set.arg(self.key(id)).arg(json).arg("EX").arg(ttl.as_secs().max(1));
+            self.run::<()>("SET", set).await
+        })
+    }
+
+    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut del = redis::cmd("DEL");
+            del.arg(self.key(id));
+            self.run::<()>("DEL", del).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redis_url() -> String {
+        std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+    }
+
+    fn prefix() -> String {
+        format!("ravyn-test:{}:", SessionId::random().unwrap().as_str())
+    }
+
+    #[tokio::test]
+    async fn passes_the_conformance_suite() {
+        let store = RedisStore::new(&redis_url()).unwrap().key_prefix(prefix());
+        crate::testing::run(&store).await;
+    }
+
+    #[tokio::test]
+    async fn down_redis_fails_fast_with_a_store_error() {
+        // Port 1 on localhost: nothing listens, the connection is refused.
+        let store = RedisStore::new("redis://127.0.0.1:1").unwrap().timeout(Duration::from_millis(500));
+        let id = SessionId::random().unwrap();
+        let started = std::time::Instant::now();
+        let error = store.load(&id).await.unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+        assert!(error.to_string().contains("Redis GET"), "{error}");
+    }
+
+    #[test]
+    fn debug_and_errors_hide_the_password() {
+        let store = RedisStore::new("redis://:hunter2@127.0.0.1:6379").unwrap();
+        assert!(!format!("{store:?}").contains("hunter2"));
+        assert_eq!(redact("redis://user:hunter2@host:6379/0"), "redis://***@host:6379/0");
+        assert_eq!(redact("redis://host"), "redis://host");
+    }
+}
