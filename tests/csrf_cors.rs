@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 mod common;
+#[path = "../examples/login/app.rs"]
+mod login_app;
 
 use common::{client, init_logs, TestServer};
 use ravyn::config::{CORSConfig, CSRFConfig, SameSite, SessionConfig};
@@ -15,7 +17,7 @@ const CSRF_SECRET: &str = "csrf-secret-of-at-least-32-bytes-long!!";
 
 /// `GET /token`: the current token, for a page or a front end to use.
 #[get("/token")]
-async fn token(request: Request) -> Json<Value> {
+async fn show_token(request: Request) -> Json<Value> {
     Json(json!({"csrf_token": request.csrf_token()}))
 }
 
@@ -55,7 +57,7 @@ async fn items(request: Request) -> String {
 
 fn routes() -> Vec<ravyn::Route> {
     vec![
-        Gateway::new(token),
+        Gateway::new(show_token),
         Gateway::new(visit),
         Gateway::new(submit),
         Gateway::new(hello),
@@ -519,4 +521,55 @@ fn configuration_conflicts_are_build_errors() {
         Ravyn::builder().settings_module(Conflicting).build().unwrap_err(),
         ConfigError::Cors { field: "allow_origins", .. }
     ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The login example's switches
+
+#[tokio::test]
+async fn login_example_with_csrf_and_cors_origins() {
+    init_logs();
+    let options = login_app::Options {
+        csrf: true,
+        cors_origins: vec!["https://a.example".to_owned(), "https://b.example".to_owned()],
+        ..login_app::Options::for_tests(SESSION_SECRET)
+    };
+    let server = TestServer::start(login_app::build(&options).unwrap()).await;
+    let http = client();
+    let credentials = json!({"email": "alice@example.com", "password": "wonderland"});
+
+    // The front end on b.example asks for a token, then logs in with it.
+    let token: Value =
+        http.get(server.url("/csrf")).header("origin", "https://b.example").send().await.unwrap().json().await.unwrap();
+    let token = token["csrf_token"].as_str().unwrap().to_owned();
+    let allowed = preflight(&server, "/login", "https://b.example", "POST", Some("content-type, x-csrftoken")).send();
+    assert_eq!(allowed.await.unwrap().status(), 200);
+    let refused = preflight(&server, "/login", "https://c.example", "POST", None).send().await.unwrap();
+    assert_eq!(refused.status(), 400);
+
+    let without = http.post(server.url("/login")).header("origin", "https://b.example").json(&credentials).send();
+    let without = without.await.unwrap();
+    assert_eq!(without.status(), 403);
+    assert_eq!(without.headers()["access-control-allow-origin"], "https://b.example");
+
+    let login = http
+        .post(server.url("/login"))
+        .header("origin", "https://b.example")
+        .header("X-CSRFToken", &token)
+        .json(&credentials)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 201);
+    assert_eq!(login.headers()["access-control-allow-credentials"], "true");
+    let profile = http.get(server.url("/profile")).header("origin", "https://a.example").send().await.unwrap();
+    assert_eq!(profile.status(), 200);
+    assert_eq!(profile.headers()["access-control-allow-origin"], "https://a.example");
+
+    // Switches off: no /csrf route, no CORS headers, no CSRF check.
+    let plain = TestServer::start(login_app::build(&login_app::Options::for_tests(SESSION_SECRET)).unwrap()).await;
+    assert_eq!(client().get(plain.url("/csrf")).send().await.unwrap().status(), 404);
+    let response = client().post(plain.url("/logout")).header("origin", "https://a.example").send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    assert!(response.headers().get("access-control-allow-origin").is_none());
 }

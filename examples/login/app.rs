@@ -3,7 +3,7 @@
 // Shared by the example binary and the integration tests; each uses part of it.
 #![allow(dead_code, unreachable_pub)]
 
-use ravyn::config::{CookieFormat, SessionConfig};
+use ravyn::config::{CORSConfig, CSRFConfig, CookieFormat, SameSite, SessionConfig};
 use ravyn::session::Clock;
 use ravyn::{get, post, Gateway, HTTPException, Json, Ravyn, Request};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -27,6 +27,12 @@ pub struct Options {
     pub format: CookieFormat,
     /// A session ends this long after login whatever its activity (`SESSION_ABSOLUTE_MAX_AGE`).
     pub absolute_max_age: Option<u64>,
+    /// CSRF protection (`CSRF=1`): unsafe requests must send the `csrftoken` cookie's value in
+    /// `X-CSRFToken`; `GET /csrf` hands the token to front ends that cannot read the cookie.
+    pub csrf: bool,
+    /// Front-end origins allowed to call with credentials
+    /// (`CORS_ORIGINS=https://a.example,https://b.example`); empty: no CORS.
+    pub cors_origins: Vec<String>,
 }
 
 impl Options {
@@ -52,7 +58,11 @@ impl Options {
             Ok(secs) => Some(secs.parse::<u64>().map_err(|e| format!("SESSION_ABSOLUTE_MAX_AGE: {e}"))?),
             Err(_) => None,
         };
-        Ok(Options { secret, https_only, fast_hash, clock: None, format, absolute_max_age })
+        let csrf = std::env::var("CSRF").is_ok_and(|v| v == "1");
+        let cors_origins = std::env::var("CORS_ORIGINS")
+            .map(|list| list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default();
+        Ok(Options { secret, https_only, fast_hash, clock: None, format, absolute_max_age, csrf, cors_origins })
     }
 
     /// Options for tests: a fixed secret, plain HTTP, PBKDF2 hashes.
@@ -64,7 +74,36 @@ impl Options {
             clock: None,
             format: CookieFormat::Signed,
             absolute_max_age: None,
+            csrf: false,
+            cors_origins: Vec::new(),
         }
+    }
+
+    /// `CSRF=1`: the token cookie, signed with a key derived from the session secret (HKDF under
+    /// its own label, so it never doubles as a session signature). Cross-site with HTTPS, the
+    /// cookie must be `SameSite=None; Secure` to reach the API at all.
+    pub fn csrf_config(&self) -> Option<CSRFConfig> {
+        let config = CSRFConfig::new(self.secret.clone()).secure(self.https_only);
+        self.csrf.then(|| if self.cross_site() { config.samesite(SameSite::None) } else { config })
+    }
+
+    /// `CORS_ORIGINS=...`: those origins may call with credentials (cookies), sending JSON and
+    /// the CSRF header.
+    pub fn cors_config(&self) -> Option<CORSConfig> {
+        (!self.cors_origins.is_empty()).then(|| {
+            CORSConfig::new()
+                .allow_origins(self.cors_origins.clone())
+                .allow_methods(["GET", "POST"])
+                .allow_headers(["Content-Type", "X-CSRFToken"])
+                .allow_credentials(true)
+        })
+    }
+
+    /// A front end on other origins over HTTPS: cookies go `SameSite=None` so the browser sends
+    /// them on its cross-site requests (over plain HTTP that is impossible; same-site origins
+    /// such as sibling subdomains work with the default `Lax`).
+    fn cross_site(&self) -> bool {
+        !self.cors_origins.is_empty() && self.https_only
     }
 
     /// The session configuration these options describe.
@@ -181,8 +220,28 @@ pub fn build(options: &Options) -> Result<Ravyn, ravyn::ConfigError> {
     // Hash the demo passwords now, not on the first login.
     let _ = users();
     let login_route = if options.fast_hash { Gateway::new(login_fast_hash) } else { Gateway::new(login) };
-    Ravyn::builder()
-        .session_config(options.session_config())
-        .routes(vec![login_route, Gateway::new(profile), Gateway::new(logout), Gateway::new(hello)])
-        .build()
+    let mut routes = vec![login_route, Gateway::new(profile), Gateway::new(logout), Gateway::new(hello)];
+    let mut session = options.session_config();
+    if options.cross_site() {
+        session = session.same_site(SameSite::None);
+    }
+    let mut builder = Ravyn::builder().session_config(session);
+    if let Some(csrf) = options.csrf_config() {
+        routes.push(Gateway::new(csrf_token));
+        builder = builder.csrf_config(csrf);
+    }
+    if let Some(cors) = options.cors_config() {
+        if !options.https_only {
+            tracing::warn!("CORS_ORIGINS without SESSION_HTTPS_ONLY=1: cookies stay SameSite=Lax, so only same-site origins get sessions");
+        }
+        builder = builder.cors_config(cors);
+    }
+    builder.routes(routes).build()
+}
+
+/// `GET /csrf` (with `CSRF=1`): the CSRF token, for a front end that cannot read the cookie (one
+/// on another origin) to send back in `X-CSRFToken`.
+#[get("/csrf")]
+async fn csrf_token(request: Request) -> Json<Value> {
+    Json(json!({"csrf_token": request.csrf_token()}))
 }
