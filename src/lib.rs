@@ -104,3 +104,11 @@ pub struct TestingDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/configurations/session.md")]
 pub struct SessionConfigDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/configurations/csrf.md")]
+pub struct CsrfDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/configurations/cors.md")]
+pub struct CorsDoc;
