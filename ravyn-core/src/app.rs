@@ -190,7 +190,8 @@ impl RavynBuilder {
     }
 
     /// Adds an app-wide middleware; the first added is the outermost. App middleware also sees
-    /// 404 and 405 answers.
+    /// 404 and 405 answers. It runs inside the built-in middleware: CORS → session → CSRF →
+    /// these, in the order added.
     pub fn middleware(mut self, middleware: impl Into<MiddlewareRef>) -> Self {
         self.middleware.push(middleware.into());
         self

@@ -4,6 +4,10 @@
 //! Order: the app's middleware wraps everything (it also sees 404 and 405 answers), then each
 //! enclosing `Include`'s from the outside in, then the `Gateway`'s, then the handler. Within one
 //! list, the first listed is the outermost: it sees the request first and the response last.
+//!
+//! The built-in middleware that configuration turns on wraps the app's own, outermost first:
+//! CORS (`cors_config`), then the session (`session_config`), then CSRF (`csrf_config`), then
+//! the middleware given to `RavynBuilder::middleware` in the order added.
 
 use crate::handler::BoxFuture;
 use crate::request::Request;
