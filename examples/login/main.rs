@@ -12,12 +12,27 @@
 //! then do not survive a restart), `SESSION_HTTPS_ONLY=1` for `Secure` cookies,
 //! `SESSION_FORMAT=signed|ravyn|private` (default signed; `ravyn` reads and writes Python Ravyn's
 //! cookies), `SESSION_ABSOLUTE_MAX_AGE=secs` (a session ends that long after login whatever its
-//! activity), `LOGIN_FAST_HASH=1` (plain password comparison, for benchmarks only).
+//! activity), `LOGIN_FAST_HASH=1` (plain password comparison, for benchmarks only),
+//! `WORKER_THREADS=N` (tokio worker threads; default: one per available core — `bench/run.sh` sets 2
+//! so every framework it compares runs the same number of workers).
+//!
+//! Sessions live in a signed cookie by default. `SESSION_STORE=memory` keeps them in this
+//! process's memory and `SESSION_STORE=redis` in Redis at `REDIS_URL` (default
+//! `redis://127.0.0.1:6379`; build with `--features redis`), the cookie then holding only a signed
+//! session id: `cargo run --features redis --example login` with `SESSION_STORE=redis`.
 
 mod app;
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Ok(threads) = std::env::var("WORKER_THREADS") {
+        let threads: std::num::NonZeroUsize = threads.parse().map_err(|e| format!("WORKER_THREADS: {e}"))?;
+        runtime.worker_threads(threads.get());
+    }
+    runtime.enable_all().build()?.block_on(run())
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();

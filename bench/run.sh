@@ -1,0 +1,387 @@
+#!/usr/bin/env bash
+# Side-by-side load benchmark: Ravyn for Rust's login example against hyper-bare (the ceiling),
+# axum-cookie and actix-cookie (bench/*). One command on a fresh Debian machine with the Rust
+# toolchain:
+#
+#   bash bench/run.sh
+#
+# It installs wrk and gnuplot from Debian when missing, builds every app in release, starts all four
+# servers pinned to one core (SERVER_CPU) with 2 worker threads each, and drives them with wrk pinned
+# to the other core (WRK_CPU), with identical flags, interleaved: for each round, for each scenario,
+# A B C D. It prints a markdown table and writes docs/benchmarks.md and docs/benchmarks.png.
+#
+# Knobs (environment):
+#   DURATION=6s      length of each measured wrk run
+#   WARMUP=2s        an unrecorded wrk run per app and scenario before round 1
+#   ROUNDS=3         rounds (the table shows medians over rounds)
+#   CONNECTIONS=64   connections for /hello, /login and the main /profile row
+#   SWEEP="16 64 256" connection counts for the /profile sweep
+#   SERVER_CPU=0 WRK_CPU=1
+#   APPS="ravyn hyper-bare axum-cookie actix-cookie"
+#   RAVYN_LOG=warn   RUST_LOG for our server (peers log nothing per request; "info" adds our access log)
+#   OUT=docs/benchmarks.md  (PNG beside it); NO_DOCS=1 prints the table only
+#   CARGO_TARGET_DIR (root workspace build), BENCH_TARGET_DIR (bench/ build; default bench/target)
+#   SKIP_BUILD=1     use the binaries already built there
+#
+# Defaults: 4 apps x 5 scenarios x 3 rounds x 6 s + warm-up: about 7-8 minutes after the build.
+# Loopback only (127.0.0.1); every wrk run is bounded by DURATION.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+DURATION=${DURATION:-6s}
+WARMUP=${WARMUP:-2s}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-64}
+SWEEP=${SWEEP:-16 64 256}
+SERVER_CPU=${SERVER_CPU:-0}
+WRK_CPU=${WRK_CPU:-1}
+APPS=${APPS:-ravyn hyper-bare axum-cookie actix-cookie}
+RAVYN_LOG=${RAVYN_LOG:-warn}
+OUT=${OUT:-docs/benchmarks.md}
+BASE_PORT=${BASE_PORT:-18080}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+BENCH_TARGET_DIR=${BENCH_TARGET_DIR:-$ROOT/bench/target}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ravyn-bench.XXXXXX")
+RAW=$WORK/raw.tsv
+SESSION_SECRET=bench-secret-0123456789abcdef0123456789abcdef
+
+say() { printf '== %s\n' "$*" >&2; }
+die() { printf 'bench/run.sh: %s\n' "$*" >&2; exit 1; }
+
+# --- tools -------------------------------------------------------------------------------------
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)
+command -v curl >/dev/null || need+=(curl)
+command -v taskset >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  say "installing ${need[*]} from Debian"
+  [ "$(id -u)" = 0 ] && SUDO="" || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+[ "$(nproc --all)" -ge 2 ] || die "needs 2 cores (server on one, wrk on the other)"
+
+# --- build -------------------------------------------------------------------------------------
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  say "building the login example (release) in the root workspace"
+  cargo build --release --example login --quiet
+  say "building the peers (release) in bench/"
+  CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release --locked --quiet --manifest-path bench/Cargo.toml
+fi
+
+binary() {
+  case $1 in
+    ravyn) echo "$CARGO_TARGET_DIR/release/examples/login" ;;
+    *) echo "$BENCH_TARGET_DIR/release/$1" ;;
+  esac
+}
+
+# --- servers -----------------------------------------------------------------------------------
+declare -A PID PORT COOKIE
+cleanup() {
+  for app in "${!PID[@]}"; do kill "${PID[$app]}" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+i=0
+for app in $APPS; do
+  PORT[$app]=$((BASE_PORT + i)); i=$((i + 1))
+  # taskset and env exec the server, so $! is the server's own PID (for /proc/PID/stat).
+  taskset -c "$SERVER_CPU" env HOST=127.0.0.1 PORT="${PORT[$app]}" WORKER_THREADS=2 \
+    LOGIN_FAST_HASH=1 SESSION_SECRET=$SESSION_SECRET RUST_LOG="$RAVYN_LOG" \
+    "$(binary "$app")" >"$WORK/$app.log" 2>&1 &
+  PID[$app]=$!
+done
+
+url() { echo "http://127.0.0.1:${PORT[$1]}$2"; }
+for app in $APPS; do
+  for _ in $(seq 100); do
+    curl -s -o /dev/null "$(url "$app" /hello)" && break
+    sleep 0.1
+  done
+  curl -s -o /dev/null "$(url "$app" /hello)" || die "$app did not start: $(cat "$WORK/$app.log")"
+done
+
+# Every app must answer the login example's exact shapes before it is measured (hyper-bare answers
+# everything with {"message":"hello"} by design). Then a valid session cookie for the /profile runs.
+CREDS='{"email":"alice@example.com","password":"wonderland"}'
+check() { # app label expected-status expected-body curl-args...
+  local app=$1 label=$2 want_status=$3 want_body=$4; shift 4
+  local got
+  got=$(curl -s -o "$WORK/body" -w '%{http_code}' "$@")
+  [ "$got" = "$want_status" ] && [ "$(cat "$WORK/body")" = "$want_body" ] ||
+    die "$app $label: got $got $(cat "$WORK/body"), want $want_status $want_body"
+}
+for app in $APPS; do
+  login=(-X POST -H 'Content-Type: application/json' -D "$WORK/headers" "$(url "$app" /login)")
+  if [ "$app" = hyper-bare ]; then
+    check "$app" "GET /hello" 200 '{"message":"hello"}' "$(url "$app" /hello)"
+    continue
+  fi
+  check "$app" "POST /login (wrong password)" 401 '{"detail":"Invalid credentials"}' --data '{"email":"alice@example.com","password":"x"}' "${login[@]}"
+  check "$app" "POST /login" 201 '{"message":"Logged in"}' --data "$CREDS" "${login[@]}"
+  COOKIE[$app]=$(tr -d '\r' <"$WORK/headers" | sed -n 's/^[Ss]et-[Cc]ookie: \(session=[^;]*\).*/\1/p' | head -n1)
+  [ -n "${COOKIE[$app]}" ] || die "$app: no session cookie from POST /login"
+  check "$app" "GET /profile" 200 '{"user":{"id":1,"email":"alice@example.com"}}' -H "Cookie: ${COOKIE[$app]}" "$(url "$app" /profile)"
+  check "$app" "GET /profile (no cookie)" 401 '{"detail":"Not authenticated"}' "$(url "$app" /profile)"
+  check "$app" "POST /logout" 201 '{"message":"Logged out"}' -X POST -H "Cookie: ${COOKIE[$app]}" "$(url "$app" /logout)"
+  check "$app" "GET /hello" 200 '{"message":"hello"}' "$(url "$app" /hello)"
+done
+# hyper-bare ignores cookies; it gets our cookie so its requests carry the same bytes.
+for app in $APPS; do [ -n "${COOKIE[$app]:-}" ] || COOKIE[$app]=${COOKIE[ravyn]:-session=none}; done
+
+# --- measuring ---------------------------------------------------------------------------------
+SCENARIOS=("hello:$CONNECTIONS" "login:$CONNECTIONS")
+for c in $SWEEP; do SCENARIOS+=("profile:$c"); done
+case " $SWEEP " in *" $CONNECTIONS "*) ;; *) SCENARIOS+=("profile:$CONNECTIONS") ;; esac
+
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, all threads
+hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+
+wrk_args() { # scenario connections duration app -> the wrk command line
+  local scenario=$1 c=$2 d=$3 app=$4
+  local base=(taskset -c "$WRK_CPU" wrk -t1 -c"$c" -d"$d" --latency)
+  case $scenario in
+    hello) echo "${base[*]} -s bench/lua/report.lua $(url "$app" /hello)" ;;
+    profile) echo "${base[*]} -s bench/lua/report.lua -H 'Cookie: ${COOKIE[$app]}' $(url "$app" /profile)" ;;
+    login) echo "${base[*]} -s bench/lua/login.lua $(url "$app" /login)" ;;
+  esac
+}
+
+measure() { # round scenario connections app
+  local round=$1 scenario=$2 c=$3 app=$4 pid=${PID[$4]}
+  local cmd before after result
+  cmd=$(wrk_args "$scenario" "$c" "$DURATION" "$app")
+  # Reset the peak-RSS counter so VmHWM is this run's peak (Linux clear_refs "5").
+  echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true
+  before=$(cpu_ticks "$pid")
+  result=$(eval "$cmd" | tee "$WORK/wrk.out" | grep '^RESULT') || die "wrk failed: $cmd: $(cat "$WORK/wrk.out")"
+  after=$(cpu_ticks "$pid")
+  kill -0 "$pid" 2>/dev/null || die "$app died during $scenario: $(tail -5 "$WORK/$app.log")"
+  echo "$result" | awk -v app="$app" -v sc="$scenario" -v c="$c" -v r="$round" \
+    -v ticks=$((after - before)) -v hz="$CLK_TCK" -v hwm="$(hwm_kb "$pid")" '{
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      if (v["status_errors"] > 0 || v["socket_errors"] > 0)
+        printf "warning: %s %s c%s round %s: %d non-2xx, %d socket errors\n", app, sc, c, r, v["status_errors"], v["socket_errors"] > "/dev/stderr"
+      rps = v["requests"] / (v["duration_us"] / 1e6)
+      cpu_us = ticks / hz * 1e6 / v["requests"]
+      printf "%s\t%s\t%s\t%s\t%.1f\t%d\t%.2f\t%d\t%d\t%d\n", app, sc, c, r, rps, v["p99_us"], cpu_us, hwm, v["requests"], v["status_errors"] + v["socket_errors"]
+    }' >>"$RAW"
+  echo "$cmd" >>"$WORK/commands"
+}
+
+LOAD_BEFORE=$(uptime | sed 's/.*load average: //')
+BUSY_BEFORE=$(pgrep -c -x 'rustc|cargo|cc1|ld' || true)
+say "warm-up ($WARMUP per app and scenario)"
+for sc in "${SCENARIOS[@]}"; do
+  for app in $APPS; do eval "$(wrk_args "${sc%%:*}" "${sc##*:}" "$WARMUP" "$app")" >/dev/null; done
+done
+STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
+for round in $(seq "$ROUNDS"); do
+  for sc in "${SCENARIOS[@]}"; do
+    for app in $APPS; do
+      say "round $round/$ROUNDS: ${sc%%:*} c${sc##*:} $app"
+      measure "$round" "${sc%%:*}" "${sc##*:}" "$app"
+    done
+  done
+done
+LOAD_AFTER=$(uptime | sed 's/.*load average: //')
+BUSY_AFTER=$(pgrep -c -x 'rustc|cargo|cc1|ld' || true)
+
+# --- summarising -------------------------------------------------------------------------------
+# Medians over rounds per app, scenario and connection count; peak RSS is the largest of the rounds.
+awk -F'\t' '
+  function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  { k = $1 "\t" $2 "\t" $3; rps[k] = rps[k] " " $5; p99[k] = p99[k] " " $6; cpu[k] = cpu[k] " " $7
+    if ($8 > hwm[k]) hwm[k] = $8; err[k] += $10; keys[k] = 1 }
+  END { for (k in keys) printf "%s\t%.0f\t%.0f\t%.2f\t%d\t%d\n", k, median(rps[k]), median(p99[k]), median(cpu[k]), hwm[k], err[k] }
+' "$RAW" >"$WORK/summary.tsv"
+
+value() { awk -F'\t' -v a="$1" -v s="$2" -v c="$3" -v col="$4" '$1 == a && $2 == s && $3 == c { print $col }' "$WORK/summary.tsv"; }
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (y > 0 && x != "") printf "%.2f", x / y; else printf "n/a" }'; }
+label() { case $1 in hello) echo "GET /hello" ;; login) echo "POST /login" ;; profile) echo "GET /profile" ;; esac; }
+
+TABLE=$WORK/table.md
+{
+  echo "| Scenario | Conns | Framework | req/s (median) | p99 latency | server CPU µs/req | peak RSS | × ours | × hyper-bare |"
+  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
+  for sc in "${SCENARIOS[@]}"; do
+    s=${sc%%:*} c=${sc##*:}
+    ours=$(value ravyn "$s" "$c" 4); bare=$(value hyper-bare "$s" "$c" 4)
+    for app in $APPS; do
+      r=$(value "$app" "$s" "$c" 4)
+      errs=$(value "$app" "$s" "$c" 8)
+      note=""; [ "${errs:-0}" -gt 0 ] && note=" ⚠ $errs errors"
+      printf '| %s | %s | %s | %s | %s ms | %s | %s MiB | %s | %s |\n' "$(label "$s")" "$c" "$app$note" "$r" \
+        "$(awk -v u="$(value "$app" "$s" "$c" 5)" 'BEGIN { printf "%.2f", u / 1000 }')" \
+        "$(value "$app" "$s" "$c" 6)" \
+        "$(awk -v k="$(value "$app" "$s" "$c" 7)" 'BEGIN { printf "%.1f", k / 1024 }')" \
+        "$(ratio "$r" "$ours")" "$(ratio "$r" "$bare")"
+    done
+  done
+} >"$TABLE"
+
+# The issue's targets, checked on this run's medians.
+TARGETS=$WORK/targets.md
+{
+  tgt() { # label ratio minimum
+    local verdict; verdict=$(awk -v r="$2" -v m="$3" 'BEGIN { print (r != "n/a" && r + 0 >= m + 0) ? "met" : "**missed**" }')
+    echo "| $1 | ≥ $3× hyper-bare | $2× | $verdict |"
+  }
+  echo "| Target | Wanted | Measured | |"
+  echo "|---|---|---|---|"
+  tgt "GET /hello, c$CONNECTIONS" "$(ratio "$(value ravyn hello "$CONNECTIONS" 4)" "$(value hyper-bare hello "$CONNECTIONS" 4)")" 0.95
+  tgt "GET /profile, c$CONNECTIONS" "$(ratio "$(value ravyn profile "$CONNECTIONS" 4)" "$(value hyper-bare profile "$CONNECTIONS" 4)")" 0.70
+  tgt "POST /login, c$CONNECTIONS" "$(ratio "$(value ravyn login "$CONNECTIONS" 4)" "$(value hyper-bare login "$CONNECTIONS" 4)")" 0.60
+  top=$(echo "$SWEEP" | tr ' ' '\n' | sort -n | tail -n1)
+  ours_kb=$(value ravyn profile "$top" 7)
+  peer_kb=$(for p in axum-cookie actix-cookie; do value "$p" profile "$top" 7; done | sort -n | head -n1)
+  verdict=$(awk -v o="$ours_kb" -v p="$peer_kb" 'BEGIN { print (o != "" && p != "" && o + 0 <= p + 0) ? "met" : "**missed**" }')
+  printf '| Peak RSS, GET /profile c%s | ≤ smaller peer (%.1f MiB) | %.1f MiB | %s |\n' "$top" \
+    "$(awk -v k="$peer_kb" 'BEGIN { print k / 1024 }')" "$(awk -v k="$ours_kb" 'BEGIN { print k / 1024 }')" "$verdict"
+} >"$TARGETS"
+
+echo
+cat "$TABLE"
+echo
+cat "$TARGETS"
+echo
+echo "Machine load (1/5/15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER; compiler processes before/after: $BUSY_BEFORE/$BUSY_AFTER"
+
+[ "${NO_DOCS:-0}" = 1 ] && exit 0
+
+# --- chart -------------------------------------------------------------------------------------
+PNG=${OUT%.md}.png
+mkdir -p "$(dirname "$OUT")"
+{
+  printf 'scenario'; for app in $APPS; do printf '\t%s' "$app"; done; echo
+  for sc in "${SCENARIOS[@]}"; do
+    s=${sc%%:*} c=${sc##*:}
+    printf '"%s c%s"' "$(label "$s")" "$c"
+    for app in $APPS; do printf '\t%s' "$(value "$app" "$s" "$c" 4)"; done; echo
+  done
+} >"$WORK/chart.dat"
+ncols=$(echo "$APPS" | wc -w)
+gnuplot <<EOF
+set terminal pngcairo size 1100,560 font "sans,10" noenhanced
+set output "$PNG"
+set title "Requests per second (median of $ROUNDS rounds, server on 1 core, wrk -t1 on the other)"
+set ylabel "req/s"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set key top right
+set yrange [0:*]
+set xtics nomirror
+plot for [i=2:$((ncols + 1))] "$WORK/chart.dat" using i:xtic(1) title columnheader(i)
+EOF
+
+# --- docs/benchmarks.md ------------------------------------------------------------------------
+lock_versions() { # lockfile crate...
+  local lock=$1; shift
+  for crate in "$@"; do
+    awk -v c="$crate" '$0 == "name = \"" c "\"" { getline; gsub(/version = |"/, ""); printf "%s %s, ", c, $0 }' "$lock"
+  done | sed 's/, $//'
+}
+SCALING=$WORK/scaling.md
+crit=$CARGO_TARGET_DIR/criterion/scaling
+if [ -d "$crit" ]; then
+  {
+    echo "| Criterion bench (\`cargo bench --bench dispatch -- scaling\`) | mean time |"
+    echo "|---|---:|"
+    for est in "$crit"/*/new/estimates.json; do
+      name=$(sed -n 's/.*"title":"\([^"]*\)".*/\1/p' "$(dirname "$est")/benchmark.json" 2>/dev/null || true)
+      [ -n "$name" ] || name=$(basename "$(dirname "$(dirname "$est")")")
+      ns=$(sed -n 's/.*"mean":{"confidence_interval":{[^}]*},"point_estimate":\([0-9.e+-]*\).*/\1/p' "$est")
+      printf '| %s | %s µs |\n' "$name" "$(awk -v n="$ns" 'BEGIN { printf "%.2f", n / 1000 }')"
+    done
+  } >"$SCALING"
+fi
+
+{
+  cat <<EOF
+# Benchmarks
+
+Ravyn for Rust's login example (\`examples/login\`) against three peers serving the same endpoints and
+JSON bodies (\`bench/\`): **hyper-bare** (plain hyper 1 answering every path with a fixed small
+JSON — the ceiling of this stack), **axum-cookie** (axum 0.8, session JSON in axum-extra's
+\`SignedCookieJar\`) and **actix-cookie** (actix-web 4, actix-session's signed
+\`CookieSessionStore\`). Rerun with \`bash bench/run.sh\` (knobs at the top of the script).
+
+Measured $STARTED on: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), $(nproc --all) cores,
+$(uname -sr). Machine load average before the run: $LOAD_BEFORE; after: $LOAD_AFTER (compiler
+processes running before/after: $BUSY_BEFORE/$BUSY_AFTER).
+
+![req/s by framework and scenario]($(basename "$PNG"))
+
+## Results
+
+Medians of $ROUNDS rounds of $DURATION each. *p99 latency* is wrk's; *server CPU µs/req* is the
+server process's user+sys time (\`/proc/PID/stat\`, all threads) over the run divided by the
+requests wrk completed — steadier than req/s on a shared machine; *peak RSS* is the server's
+\`VmHWM\` during that run (reset before each run with \`/proc/PID/clear_refs\`), the largest of the
+rounds. *× ours* and *× hyper-bare* are req/s ratios.
+
+$(cat "$TABLE")
+
+### The targets (issue 6)
+
+$(cat "$TARGETS")
+
+## How it was measured
+
+- Every server runs pinned to CPU $SERVER_CPU (\`taskset -c $SERVER_CPU\`) with 2 worker threads
+  (\`WORKER_THREADS=2\`: a tokio multi-thread runtime with 2 workers for ours, hyper-bare and axum;
+  \`HttpServer::workers(2)\` for actix-web), so the frameworks share one core the same way; wrk runs
+  pinned to CPU $WRK_CPU. Loopback only (127.0.0.1), HTTP/1.1 keep-alive.
+- All four servers are started once; each round runs every scenario against A B C D in turn
+  (\`$APPS\`), so drifts in the machine's load hit every app alike. A $WARMUP warm-up run per
+  app and scenario precedes round 1 and is not recorded.
+- Passwords are compared in plain text in every app (ours: \`LOGIN_FAST_HASH=1\`), so POST /login
+  measures the framework: JSON body binding, building the session, signing the cookie.
+- Ours runs with \`RUST_LOG=$RAVYN_LOG\`: the peers write no per-request log, and our \`info\` access
+  log line would be measured against nothing.
+- Before measuring, the script checks every app's answers byte for byte (status and JSON body of
+  POST /login with good and bad credentials, GET /profile with and without the cookie, POST
+  /logout, GET /hello) and takes the session cookie for the /profile runs from a real POST /login.
+  Any non-2xx answer during a run is flagged in the table.
+
+Commands (one per measured run, the same flags for every app; the session cookie differs per app):
+
+\`\`\`sh
+$(awk '!seen[$0]++' "$WORK/commands" | sed -E "s/(session=)[^']{12}[^']*/\1<cookie from POST \/login>/")
+\`\`\`
+
+The servers were started as \`taskset -c $SERVER_CPU env HOST=127.0.0.1 PORT=<port> WORKER_THREADS=2 LOGIN_FAST_HASH=1 SESSION_SECRET=<fixed> RUST_LOG=$RAVYN_LOG <binary>\`.
+
+## Versions
+
+- $(rustc --version), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)
+- ours (Cargo.lock): $(lock_versions Cargo.lock hyper hyper-util tokio matchit serde_json ring cookie)
+- peers (bench/Cargo.lock): $(lock_versions bench/Cargo.lock hyper hyper-util tokio axum axum-extra actix-web actix-http actix-session serde_json cookie)
+EOF
+  if [ -f "$SCALING" ]; then
+    cat <<EOF
+
+## Scaling (in-process, criterion)
+
+Dispatch cost with 10 and 1,000 registered routes, and a GET /profile-like request whose session holds
+2 keys, ~1 KiB and ~3 KiB, through \`app.handle(...)\` without sockets. Figures from the last
+\`cargo bench --bench dispatch -- scaling\` in this target directory.
+
+$(cat "$SCALING")
+EOF
+  fi
+} >"$OUT"
+say "wrote $OUT and $PNG"
