@@ -191,10 +191,18 @@ impl Request {
     /// Ravyn's `request.session`. It is read lazily: a handler that never calls this pays
     /// nothing for it.
     ///
+    /// With a server-side store (`SessionConfig::store`), the record is loaded before the
+    /// handler runs, for every route whose handler may use its session (the route attributes
+    /// tell; hand-written `Handler`s count as "may"), so this stays synchronous. Middleware that
+    /// reads the session before calling `next` must load it first with
+    /// [`load_session`](Self::load_session).
+    ///
     /// # Panics
     ///
-    /// When the app has no session configuration. The panic is caught like any handler panic:
-    /// the client gets a 500 and the log says to call `session_config(...)` on the builder.
+    /// When the app has no session configuration, and when a store-backed session is used before
+    /// it was loaded (middleware that skipped `load_session`). Either panic is caught like any
+    /// handler panic: the client gets a 500 and the log names the fix; the stored session is
+    /// untouched.
     ///
     /// ```
     /// # use ravyn_core::Request;
@@ -217,6 +225,45 @@ impl Request {
     /// The session, or `None` when the app has no session configuration.
     pub fn try_session(&self) -> Option<&ravyn_session::Session> {
         self.session.as_ref()
+    }
+
+    /// The session, loaded from its server-side store if that has not happened yet: how
+    /// middleware reads the session before the handler (the framework itself loads it right
+    /// before each handler that may use it). Free for cookie sessions, for requests without a
+    /// session cookie, and once loaded: at most one store round trip per request.
+    ///
+    /// # Errors
+    ///
+    /// `503 {"detail":"Session store unavailable"}` when the store cannot answer (the error is
+    /// logged), and a 500 when the app has no session configuration.
+    ///
+    /// ```
+    /// use ravyn_core::{HTTPException, IntoResponse, Middleware, Next, Request, Response};
+    ///
+    /// /// Answers 401 before routing when nobody is logged in.
+    /// struct RequireLogin;
+    ///
+    /// impl Middleware for RequireLogin {
+    ///     async fn call(&self, request: Request, next: Next) -> Response {
+    ///         match request.load_session().await {
+    ///             Ok(session) if session.contains_key("user_id") => {}
+    ///             Ok(_) => return HTTPException::new(401, "Not authenticated").into_response(),
+    ///             Err(unavailable) => return unavailable.into_response(),
+    ///         }
+    ///         next.run(request).await
+    ///     }
+    /// }
+    /// ```
+    pub async fn load_session(&self) -> Result<&ravyn_session::Session, HTTPException> {
+        let Some(session) = &self.session else {
+            tracing::error!(
+                "request.load_session() was called, but the app has no session configuration: add \
+                 .session_config(SessionConfig::new(secret)) to Ravyn::builder()"
+            );
+            return Err(HTTPException::internal_server_error());
+        };
+        session.load().await.map_err(|error| crate::session::store_unavailable(&error, "load"))?;
+        Ok(session)
     }
 
     /// The CSRF token for this request, to embed in a page or hand to a front end: the one

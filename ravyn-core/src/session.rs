@@ -2,13 +2,19 @@
 //! [`Session`](ravyn_session::Session), and after the handler writes `Set-Cookie` when the session
 //! changed (or deletes it when cleared). All session rules live in `ravyn-session`; this file only
 //! moves headers in and out.
+//!
+//! With a server-side store, the session's record is loaded by [`load_before_handler`], which the
+//! router calls right before each handler whose route may use its session (so a route that never
+//! touches its session costs no store round trip), or by middleware through
+//! `Request::load_session`. The middleware's `finish` saves it after the handler. A store that
+//! cannot answer, at either point, gives [`store_unavailable`]'s 503.
 
 use crate::middleware::{Middleware, Next};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::HTTPException;
 use http::header::{HeaderValue, COOKIE, SET_COOKIE, VARY};
-use ravyn_session::{CookieUpdate, FinishError, IncomingCookie, SessionError, SessionManager};
+use ravyn_session::{CookieUpdate, FinishError, IncomingCookie, SessionError, SessionManager, StoreError};
 
 /// Installed by `session_config(...)`; the outermost of the app's middleware, so user middleware
 /// can read the session too.
@@ -55,12 +61,43 @@ fn finish_error_response(error: &FinishError) -> Response {
             );
             HTTPException::internal_server_error().into_response()
         }
+        FinishError::Store(error) => store_unavailable(error, "save").into_response(),
         #[allow(unreachable_patterns)]
         other => {
             tracing::error!(error = %other, "session could not be saved");
             HTTPException::internal_server_error().into_response()
         }
     }
+}
+
+/// Loads the request's store-backed session if it has one not loaded yet; the router calls it
+/// right before a handler that may use its session. `Err` is the response to send instead.
+pub(crate) async fn load_before_handler(request: &Request) -> Result<(), Response> {
+    match request.try_session() {
+        Some(session) if session.needs_load() => {
+            session.load().await.map_err(|error| store_unavailable(&error, "load").into_response())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `503 {"detail":"Session store unavailable"}`, with an error log carrying the store's error and
+/// its causes. `operation` is "load" or "save".
+pub(crate) fn store_unavailable(error: &StoreError, operation: &str) -> HTTPException {
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    tracing::error!(
+        operation,
+        error = %chain,
+        "the session store could not {operation} the session; answering 503 (requests that do not use their \
+         session are unaffected)"
+    );
+    HTTPException::new(http::StatusCode::SERVICE_UNAVAILABLE, "Session store unavailable")
 }
 
 /// The session cookie's value from every `Cookie` header; two cookies of that name make it

@@ -102,7 +102,8 @@ impl TestClient {
     ///
     /// # Panics
     ///
-    /// When the app has no session configuration, or the session cannot be saved.
+    /// When the app has no session configuration, or the session cannot be loaded or saved (a
+    /// server-side store that does not answer).
     ///
     /// ```
     /// use ravyn_core::{testing::TestClient, Ravyn};
@@ -126,6 +127,9 @@ impl TestClient {
             None => IncomingCookie::Absent,
         };
         let session = manager.session(incoming);
+        if let Err(error) = session.load().await {
+            panic!("session_mut could not load the session from its store: {error}");
+        }
         let result = edit(&session);
         match manager.finish(&session).await {
             Ok(CookieUpdate::Set(header) | CookieUpdate::Delete(header)) => self.store_set_cookie(&header),

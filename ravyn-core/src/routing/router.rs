@@ -35,11 +35,20 @@ struct RouteEndpoint {
 struct HandlerEndpoint {
     handler: Arc<dyn Handler>,
     status: StatusCode,
+    /// `RouteSpec::may_use_session`: load a store-backed session before calling the handler.
+    may_use_session: bool,
 }
 
 impl Endpoint for HandlerEndpoint {
     fn call_endpoint(&self, request: Request) -> BoxFuture<'_, Response> {
         Box::pin(async move {
+            // Here, after routing and route middleware, so only a handler that may read the
+            // session pays a store round trip for it.
+            if self.may_use_session {
+                if let Err(response) = crate::session::load_before_handler(&request).await {
+                    return response;
+                }
+            }
             let mut response = self.handler.call(request).await;
             response.set_default_status(self.status);
             response
@@ -95,7 +104,8 @@ impl Router {
                 index
             }
         };
-        let handler = Arc::new(HandlerEndpoint { handler: route.handler.clone(), status });
+        let handler =
+            Arc::new(HandlerEndpoint { handler: route.handler.clone(), status, may_use_session: spec.may_use_session() });
         let chain: Arc<[MiddlewareRef]> = route.middleware.into();
         for method in spec.methods() {
             let method =
