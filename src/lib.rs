@@ -38,12 +38,16 @@ pub mod config {
     pub use ravyn_core::{CORSConfig, CSRFConfig};
 }
 
-/// Sessions: the [`Session`](session::Session) map `request.session()` returns, and the pieces
-/// for tests and custom set-ups (clocks, the manager).
+/// Sessions: the [`Session`](session::Session) map `request.session()` returns, the pieces for
+/// tests and custom set-ups (clocks, the manager), and server-side stores: the
+/// [`SessionStore`](session::SessionStore) trait, [`MemoryStore`](session::MemoryStore),
+/// `RedisStore` (feature `redis`), and the store conformance suite [`session::testing`].
 pub mod session {
+    #[cfg(feature = "redis")]
+    pub use ravyn_core::ravyn_session::RedisStore;
     pub use ravyn_core::ravyn_session::{
-        Clock, CookieUpdate, FinishError, IncomingCookie, ManualClock, Session, SessionError, SessionManager,
-        SystemClock,
+        store, testing, Clock, CookieUpdate, FinishError, IncomingCookie, ManualClock, MemoryStore, Record, Session,
+        SessionError, SessionId, SessionManager, SessionStore, StoreError, SystemClock,
     };
 }
 

@@ -4,7 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use ravyn::config::{CORSConfig, CSRFConfig, CookieFormat, SameSite, SessionConfig};
-use ravyn::session::Clock;
+use ravyn::session::{Clock, SessionStore};
 use ravyn::{get, post, Gateway, HTTPException, Json, Ravyn, Request};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Value};
@@ -33,6 +33,10 @@ pub struct Options {
     /// Front-end origins allowed to call with credentials
     /// (`CORS_ORIGINS=https://a.example,https://b.example`); empty: no CORS.
     pub cors_origins: Vec<String>,
+    /// Where sessions live (`SESSION_STORE`): `None` for the signed cookie (`cookie`, the
+    /// default), or a server-side store (`memory`, or `redis` at `REDIS_URL`), the cookie then
+    /// holding only a signed session id.
+    pub store: Option<Arc<dyn SessionStore>>,
 }
 
 impl Options {
@@ -62,7 +66,8 @@ impl Options {
         let cors_origins = std::env::var("CORS_ORIGINS")
             .map(|list| list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect())
             .unwrap_or_default();
-        Ok(Options { secret, https_only, fast_hash, clock: None, format, absolute_max_age, csrf, cors_origins })
+        let store = store_from_env()?;
+        Ok(Options { secret, https_only, fast_hash, clock: None, format, absolute_max_age, csrf, cors_origins, store })
     }
 
     /// Options for tests: a fixed secret, plain HTTP, PBKDF2 hashes.
@@ -76,6 +81,7 @@ impl Options {
             absolute_max_age: None,
             csrf: false,
             cors_origins: Vec::new(),
+            store: None,
         }
     }
 
@@ -113,10 +119,32 @@ impl Options {
             .https_only(self.https_only)
             .cookie_format(self.format)
             .absolute_max_age(self.absolute_max_age);
+        let config = match &self.store {
+            Some(store) => config.store(store.clone()),
+            None => config,
+        };
         match &self.clock {
             Some(clock) => config.clock(clock.clone()),
             None => config,
         }
+    }
+}
+
+/// `SESSION_STORE=cookie|memory|redis` (default `cookie`); `redis` connects to `REDIS_URL`
+/// (default `redis://127.0.0.1:6379`) and needs the `redis` feature.
+fn store_from_env() -> Result<Option<Arc<dyn SessionStore>>, Box<dyn std::error::Error>> {
+    let choice = std::env::var("SESSION_STORE").unwrap_or_default();
+    match choice.to_ascii_lowercase().as_str() {
+        "" | "cookie" => Ok(None),
+        "memory" => Ok(Some(Arc::new(ravyn::session::MemoryStore::new()))),
+        #[cfg(feature = "redis")]
+        "redis" => {
+            let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+            Ok(Some(Arc::new(ravyn::session::RedisStore::new(&url)?)))
+        }
+        #[cfg(not(feature = "redis"))]
+        "redis" => Err("SESSION_STORE=redis needs the redis feature: cargo run --features redis --example login".into()),
+        other => Err(format!("SESSION_STORE: expected cookie, memory or redis, not {other:?}").into()),
     }
 }
 
@@ -187,6 +215,9 @@ async fn login_fast_hash(request: Request, email: String, password: String) -> R
 fn start_session(request: &Request, user: Option<&User>) -> Result<Json<Value>, HTTPException> {
     let user = user.ok_or_else(|| HTTPException::new(401, "Invalid credentials"))?;
     let session = request.session();
+    // A new session id at login (with a server-side store; cookie sessions just get a new cookie),
+    // so an id planted or seen before login is worthless after it: no session fixation.
+    session.cycle_id();
     session.insert("user_id", user.id)?;
     session.insert("email", user.email)?;
     Ok(Json(json!({"message": "Logged in"})))
