@@ -109,6 +109,11 @@ pub struct TestingDoc;
 #[doc = include_str!("../docs/configurations/session.md")]
 pub struct SessionConfigDoc;
 
+// Its Redis examples need the `redis` feature (`--all-features`, as CI runs the tests).
+#[cfg(all(doctest, feature = "redis"))]
+#[doc = include_str!("../docs/configurations/session-stores.md")]
+pub struct SessionStoresDoc;
+
 #[cfg(doctest)]
 #[doc = include_str!("../docs/configurations/csrf.md")]
 pub struct CsrfDoc;

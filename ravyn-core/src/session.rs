@@ -87,8 +87,12 @@ pub(crate) fn store_unavailable(error: &StoreError, operation: &str) -> HTTPExce
     let mut chain = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
+        // Many errors repeat their cause in their own message; say it once.
+        let cause_text = cause.to_string();
+        if !chain.contains(&cause_text) {
+            chain.push_str(": ");
+            chain.push_str(&cause_text);
+        }
         source = cause.source();
     }
     tracing::error!(
