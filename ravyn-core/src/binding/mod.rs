@@ -145,7 +145,7 @@ impl<'r> Binder<'r> {
     pub fn query_or_body<T: DeserializeOwned>(&mut self, name: &'static str) -> Option<T> {
         self.parse_body_fields();
         let from_body = match &self.body {
-            BodyFields::Json(map) => map.get(name).map(|v| T::deserialize(v).map_err(|e| ValueError::custom_from(&e))),
+            BodyFields::Json(map) => map.get(name).map(json_field::<T>),
             BodyFields::Form(pairs) => {
                 let values: Vec<&str> = pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_ref()).collect();
                 (!values.is_empty()).then(|| T::deserialize(StrValues::new(&values)))
@@ -265,6 +265,21 @@ impl<'r> Binder<'r> {
     }
 }
 
+/// A top-level JSON body value as `T`. A string that does not fit is parsed as text, as a
+/// query value would be (`{"age": "30"}` binds `age: u8`), in the spirit of Ravyn's lax
+/// validation; the first error is reported when neither works.
+fn json_field<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ValueError> {
+    match T::deserialize(value) {
+        Ok(parsed) => Ok(parsed),
+        Err(error) => match value {
+            serde_json::Value::String(text) => {
+                T::deserialize(StrValue::new(text)).map_err(|_| ValueError::custom_from(&error))
+            }
+            _ => Err(ValueError::custom_from(&error)),
+        },
+    }
+}
+
 fn body_kind(request: &Request) -> BodyKind {
     if request.body().is_empty() {
         return BodyKind::Empty;
@@ -288,4 +303,34 @@ fn body_kind(request: &Request) -> BodyKind {
 /// ```
 pub fn from_str_value<'de, T: Deserialize<'de>>(raw: &'de str) -> Result<T, ValueError> {
     T::deserialize(StrValue::new(raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Binder;
+    use crate::Request;
+
+    fn json_request(body: &str) -> Request {
+        Request::builder()
+            .method(http::Method::POST)
+            .uri("/")
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .build()
+    }
+
+    #[test]
+    fn json_strings_holding_numbers_bind_like_query_values() {
+        let request = json_request(r#"{"age": "30", "name": 7, "ok": "yes"}"#);
+        let mut binder = Binder::new(&request);
+        assert_eq!(binder.query_or_body::<u8>("age"), Some(30));
+        assert_eq!(binder.query_or_body::<bool>("ok"), Some(true));
+        assert!(binder.is_ok());
+        // A number is not silently turned into a string, and a bad string still fails.
+        assert_eq!(binder.query_or_body::<String>("name"), None);
+        let request = json_request(r#"{"age": "thirty"}"#);
+        let mut binder = Binder::new(&request);
+        assert_eq!(binder.query_or_body::<u8>("age"), None);
+        assert!(!binder.is_ok());
+    }
 }
