@@ -14,7 +14,6 @@ use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE, SET_COOKIE};
 use http::{HeaderName, Method, StatusCode};
 use ravyn_session::SameSite;
-use std::borrow::Cow;
 
 /// Installed by `csrf_config(...)`.
 pub(crate) struct CsrfMiddleware {
@@ -65,14 +64,14 @@ impl CsrfMiddleware {
         })
     }
 
-    /// The first validly signed token among the request's token cookies.
-    fn cookie_token<'r>(&self, request: &'r Request) -> Option<Cow<'r, str>> {
-        request.cookies().filter(|c| c.name() == &*self.cookie_name).find(|c| self.signer.verify(c.value())).map(|c| {
-            match c.value_raw() {
-                Some(raw) if raw == c.value() => Cow::Borrowed(raw),
-                _ => Cow::Owned(c.value().to_owned()),
-            }
-        })
+    /// The first validly signed token among the request's token cookies: one HMAC verification
+    /// for the usual single cookie, and one small copy for `request.csrf_token()`.
+    fn cookie_token(&self, request: &Request) -> Option<Box<str>> {
+        request
+            .cookies()
+            .filter(|c| c.name() == &*self.cookie_name)
+            .find(|c| self.signer.verify(c.value()))
+            .map(|c| Box::from(c.value()))
     }
 
     /// The token an unsafe request submitted: the header, else a `csrf_token` form field.
@@ -129,7 +128,7 @@ impl Middleware for CsrfMiddleware {
     async fn call(&self, mut request: Request, next: Next) -> Response {
         if self.safe_methods.contains(request.method()) {
             if let Some(token) = self.cookie_token(&request) {
-                request.csrf_token = Some(Box::from(token));
+                request.csrf_token = Some(token);
                 return next.run(request).await;
             }
             let Some(token) = self.signer.issue() else {
