@@ -20,6 +20,12 @@
 //! process's memory and `SESSION_STORE=redis` in Redis at `REDIS_URL` (default
 //! `redis://127.0.0.1:6379`; build with `--features redis`), the cookie then holding only a signed
 //! session id: `cargo run --features redis --example login` with `SESSION_STORE=redis`.
+//!
+//! `CSRF=1` turns on CSRF protection: unsafe requests must send the `csrftoken` cookie's value in
+//! `X-CSRFToken`, and `GET /csrf` returns it for front ends that cannot read the cookie.
+//! `CORS_ORIGINS=https://a.example,https://b.example` lets those origins call with credentials;
+//! with `SESSION_HTTPS_ONLY=1` too, the cookies become `SameSite=None` so a front end on another
+//! site gets its session (docs/configurations/cors.md has the whole recipe).
 
 mod app;
 
