@@ -592,3 +592,18 @@ async fn builder_wins_over_settings_module_which_wins_over_defaults() {
     assert_eq!(response.unwrap().status(), 413, "settings module's body limit applies");
     assert_eq!(http.get(server.url("/profile/")).send().await.unwrap().status(), 307, "builder's redirect applies");
 }
+
+#[tokio::test]
+async fn requests_refused_for_their_size_still_pass_through_app_middleware() {
+    init_logs();
+    let app = Ravyn::builder().middleware(Tag("app")).routes(routes()).max_body_size(1024).build().unwrap();
+    let server = TestServer::start(app).await;
+    let http = client();
+    let response = http.post(server.url("/items")).json(&json!({"name": "x".repeat(2048), "price": 1})).send().await;
+    let response = response.unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(response.headers()["x-after"], "app");
+    let response = http.get(server.url("/hello")).header("x-big", "a".repeat(17 * 1024)).send().await.unwrap();
+    assert_eq!(response.status(), 431);
+    assert_eq!(response.headers()["x-after"], "app");
+}

@@ -412,3 +412,32 @@ async fn set_value(server: &TestServer, value: &str) -> String {
     let response = reqwest::Client::new().post(server.url(&format!("/value?value={value}"))).send().await.unwrap();
     pair(response.headers()[SET_COOKIE].to_str().unwrap()).to_owned()
 }
+
+#[post("/panic-after-write")]
+async fn panic_after_write(request: Request) -> Json<Value> {
+    request.session().insert("attempted", true).unwrap();
+    panic!("boom after a session write")
+}
+
+#[tokio::test]
+async fn a_panic_travels_back_through_middleware_and_keeps_session_writes() {
+    let app = Ravyn::builder()
+        .session_config(SessionConfig::new(SECRET))
+        .middleware(ravyn::middleware::from_fn(|request: Request, next: ravyn::Next| async move {
+            let mut response = next.run(request).await;
+            response.headers_mut().insert("x-seen-by", ravyn::http::HeaderValue::from_static("middleware"));
+            response
+        }))
+        .routes(vec![Gateway::new(panic_after_write), Gateway::new(read_value)])
+        .build()
+        .unwrap();
+    let server = TestServer::start(app).await;
+    let http = client();
+    let response = http.post(server.url("/panic-after-write")).send().await.unwrap();
+    assert_eq!(response.status(), 500);
+    assert_eq!(response.headers()["x-seen-by"], "middleware");
+    assert!(response.headers().get(SET_COOKIE).is_some(), "the session write before the panic is kept");
+    assert_eq!(response.text().await.unwrap(), r#"{"detail":"Internal Server Error"}"#);
+    let body: Value = http.get(server.url("/value")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(body["attempted"], true);
+}

@@ -35,6 +35,8 @@ struct AppInner {
     config: AppConfig,
     chain: Arc<[MiddlewareRef]>,
     router: Arc<Router>,
+    /// The same router, as the chain's endpoint.
+    router_endpoint: Arc<dyn Endpoint>,
     sessions: Option<SessionManager>,
 }
 
@@ -144,19 +146,32 @@ impl Ravyn {
 
     /// Handles one request through the whole chain: app middleware, routing, route middleware,
     /// binding and the handler. A panic anywhere becomes a logged 500.
-    pub async fn handle(&self, request: Request) -> Response {
-        let config = &self.inner.config;
-        if request.body().len() > config.max_body_size {
-            return body_too_large(config.max_body_size);
+    pub async fn handle(&self, mut request: Request) -> Response {
+        let limit = self.inner.config.max_body_size;
+        if request.body().len() > limit {
+            request.set_body(bytes::Bytes::new());
+            return self.reject(request, body_too_large(limit)).await;
         }
+        self.run_chain(request, &self.inner.router_endpoint).await
+    }
+
+    /// Answers `error` for a request refused before routing (body or headers over their limits),
+    /// still through the app's middleware, so CORS headers and user middleware see it too.
+    pub(crate) async fn reject(&self, request: Request, error: HTTPException) -> Response {
+        let endpoint: Arc<dyn Endpoint> = Arc::new(Rejection(error));
+        self.run_chain(request, &endpoint).await
+    }
+
+    async fn run_chain(&self, request: Request, endpoint: &Arc<dyn Endpoint>) -> Response {
+        let config = &self.inner.config;
         let logged = tracing::enabled!(tracing::Level::INFO)
             .then(|| (Instant::now(), request.method().clone(), request.uri().path().to_owned()));
         let future = if self.inner.chain.is_empty() {
-            self.inner.router.call_endpoint(request)
+            endpoint.call_endpoint(request)
         } else {
-            let router: Arc<dyn Endpoint> = self.inner.router.clone();
-            Box::pin(Next::new(self.inner.chain.clone(), router).run(request))
+            Box::pin(Next::new(self.inner.chain.clone(), endpoint.clone()).run(request))
         };
+        // Handler panics are answered inside the chain (routing); this catches middleware's.
         let response = match CatchPanic::new(future).await {
             Ok(response) => response,
             Err(payload) => panic_response(&*payload, config.debug),
@@ -174,12 +189,21 @@ impl Ravyn {
     }
 }
 
-pub(crate) fn body_too_large(limit: usize) -> Response {
+/// The end of the chain for a request refused before routing.
+struct Rejection(HTTPException);
+
+impl Endpoint for Rejection {
+    fn call_endpoint(&self, _request: Request) -> crate::BoxFuture<'_, Response> {
+        let response = self.0.clone().into_response();
+        Box::pin(std::future::ready(response))
+    }
+}
+
+pub(crate) fn body_too_large(limit: usize) -> HTTPException {
     HTTPException::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         format!("Request body is larger than the limit of {limit} bytes."),
     )
-    .into_response()
 }
 
 impl RavynBuilder {
@@ -337,7 +361,7 @@ impl RavynBuilder {
         if config.header_read_timeout.is_zero() {
             return Err(ConfigError::Invalid { field: "header_read_timeout", reason: "must be above zero".to_owned() });
         }
-        let router = Router::build(flatten(&self.routes), config.redirect_slashes)?;
+        let router = Router::build(flatten(&self.routes), config.redirect_slashes, config.debug)?;
         let session_config = self.session_config.or_else(|| settings.session_config());
         let sessions = session_config.map(SessionManager::new).transpose()?;
         let cors = self.cors_config.or_else(|| settings.cors_config());
@@ -357,6 +381,8 @@ impl RavynBuilder {
             chain.push(csrf.into());
         }
         chain.extend(self.middleware);
-        Ok(Ravyn { inner: Arc::new(AppInner { config, chain: chain.into(), router: Arc::new(router), sessions }) })
+        let router = Arc::new(router);
+        let router_endpoint: Arc<dyn Endpoint> = router.clone();
+        Ok(Ravyn { inner: Arc::new(AppInner { config, chain: chain.into(), router, router_endpoint, sessions }) })
     }
 }

@@ -4,7 +4,6 @@
 use crate::app::{body_too_large, Ravyn};
 use crate::body::Body;
 use crate::request::Request;
-use crate::response::IntoResponse;
 use crate::HTTPException;
 use bytes::Bytes;
 use http::StatusCode;
@@ -121,40 +120,43 @@ impl Ravyn {
     }
 
     async fn handle_hyper(&self, request: http::Request<Incoming>, peer: SocketAddr) -> http::Response<Body> {
-        let config = self.config();
         let (head, body) = request.into_parts();
+        match self.read_body(&head, body).await {
+            Ok(bytes) => self.handle(Request::from_parts(head, bytes, Some(peer))).await.into_http(),
+            // Refused before routing, but still answered through the app's middleware.
+            Err(error) => self.reject(Request::from_parts(head, Bytes::new(), Some(peer)), error).await.into_http(),
+        }
+    }
+
+    /// Checks the header section's size and reads the body within `max_body_size`.
+    async fn read_body(&self, head: &http::request::Parts, body: Incoming) -> Result<Bytes, HTTPException> {
+        let config = self.config();
         let header_bytes: usize = head.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>()
             + head.uri.path_and_query().map_or(1, |p| p.as_str().len());
         if header_bytes > config.max_header_size() {
             tracing::warn!(size = header_bytes, limit = config.max_header_size(), "request headers too large");
-            return HTTPException::new(
+            return Err(HTTPException::new(
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
                 format!("Request headers are larger than the limit of {} bytes.", config.max_header_size()),
-            )
-            .into_response()
-            .into_http();
+            ));
         }
         let limit = config.max_body_size();
         if body.size_hint().lower() > limit as u64 {
-            return body_too_large(limit).into_http();
+            return Err(body_too_large(limit));
         }
-        let bytes = if body.is_end_stream() {
-            Bytes::new()
-        } else {
-            match Limited::new(body, limit).collect().await {
-                Ok(collected) => collected.to_bytes(),
-                Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-                    return body_too_large(limit).into_http();
-                }
-                Err(error) => {
-                    tracing::debug!(%error, "request body could not be read");
-                    return HTTPException::new(StatusCode::BAD_REQUEST, "The request body could not be read.")
-                        .into_response()
-                        .into_http();
-                }
+        if body.is_end_stream() {
+            return Ok(Bytes::new());
+        }
+        match Limited::new(body, limit).collect().await {
+            Ok(collected) => Ok(collected.to_bytes()),
+            Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+                Err(body_too_large(limit))
             }
-        };
-        self.handle(Request::from_parts(head, bytes, Some(peer))).await.into_http()
+            Err(error) => {
+                tracing::debug!(%error, "request body could not be read");
+                Err(HTTPException::new(StatusCode::BAD_REQUEST, "The request body could not be read."))
+            }
+        }
     }
 }
 

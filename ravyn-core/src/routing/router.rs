@@ -1,6 +1,7 @@
 //! The compiled router: matchit for paths, a short method list per path.
 
 use super::FlatRoute;
+use crate::catch_panic::{panic_response, CatchPanic};
 use crate::error::ConfigError;
 use crate::handler::{BoxFuture, Handler};
 use crate::middleware::{Endpoint, MiddlewareRef, Next};
@@ -16,6 +17,7 @@ pub(crate) struct Router {
     matcher: matchit::Router<usize>,
     paths: Vec<PathEntry>,
     redirect_slashes: bool,
+    debug: bool,
 }
 
 struct PathEntry {
@@ -37,6 +39,8 @@ struct HandlerEndpoint {
     status: StatusCode,
     /// `RouteSpec::may_use_session`: load a store-backed session before calling the handler.
     may_use_session: bool,
+    /// Show a panic's message in its 500 (the app's `debug`).
+    debug: bool,
 }
 
 impl Endpoint for HandlerEndpoint {
@@ -49,16 +53,22 @@ impl Endpoint for HandlerEndpoint {
                     return response;
                 }
             }
-            let mut response = self.handler.call(request).await;
-            response.set_default_status(self.status);
-            response
+            // A panic becomes its 500 here, inside the chain, so it travels back out through every
+            // middleware like any error response: session writes made before it are kept.
+            match CatchPanic::new(self.handler.call(request)).await {
+                Ok(mut response) => {
+                    response.set_default_status(self.status);
+                    response
+                }
+                Err(payload) => panic_response(&*payload, self.debug),
+            }
         })
     }
 }
 
 impl Router {
-    pub(crate) fn build(routes: Vec<FlatRoute>, redirect_slashes: bool) -> Result<Self, ConfigError> {
-        let mut router = Router { matcher: matchit::Router::new(), paths: Vec::new(), redirect_slashes };
+    pub(crate) fn build(routes: Vec<FlatRoute>, redirect_slashes: bool, debug: bool) -> Result<Self, ConfigError> {
+        let mut router = Router { matcher: matchit::Router::new(), paths: Vec::new(), redirect_slashes, debug };
         for route in routes {
             router.add(route)?;
         }
@@ -104,8 +114,12 @@ impl Router {
                 index
             }
         };
-        let handler =
-            Arc::new(HandlerEndpoint { handler: route.handler.clone(), status, may_use_session: spec.may_use_session() });
+        let handler = Arc::new(HandlerEndpoint {
+            handler: route.handler.clone(),
+            status,
+            may_use_session: spec.may_use_session(),
+            debug: self.debug,
+        });
         let chain: Arc<[MiddlewareRef]> = route.middleware.into();
         for method in spec.methods() {
             let method =
