@@ -458,10 +458,8 @@ mod redis_store {
         let http = client();
         assert_eq!(http.post(server.url("/start")).send().await.unwrap().status(), 201);
         for _ in 0..5 {
-            let (a, b) = tokio::join!(
-                http.post(server.url("/write/a")).send(),
-                http.post(server.url("/write/b")).send()
-            );
+            let (a, b) =
+                tokio::join!(http.post(server.url("/write/a")).send(), http.post(server.url("/write/b")).send());
             let (a, b) = (a.unwrap(), b.unwrap());
             assert_eq!((a.status().as_u16(), b.status().as_u16()), (201, 201), "neither request fails");
             let state: Value = http.get(server.url("/read")).send().await.unwrap().json().await.unwrap();

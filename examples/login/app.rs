@@ -143,7 +143,9 @@ fn store_from_env() -> Result<Option<Arc<dyn SessionStore>>, Box<dyn std::error:
             Ok(Some(Arc::new(ravyn::session::RedisStore::new(&url)?)))
         }
         #[cfg(not(feature = "redis"))]
-        "redis" => Err("SESSION_STORE=redis needs the redis feature: cargo run --features redis --example login".into()),
+        "redis" => {
+            Err("SESSION_STORE=redis needs the redis feature: cargo run --features redis --example login".into())
+        }
         other => Err(format!("SESSION_STORE: expected cookie, memory or redis, not {other:?}").into()),
     }
 }

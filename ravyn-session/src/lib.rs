@@ -98,6 +98,6 @@ pub use config::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
 pub use incoming::IncomingCookie;
 pub use manager::{CookieUpdate, FinishError, SessionManager};
 pub use session::{Session, SessionError};
-pub use store::{MemoryStore, Record, SessionId, SessionStore, StoreError};
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
+pub use store::{MemoryStore, Record, SessionId, SessionStore, StoreError};

@@ -239,7 +239,11 @@ enum StorePlan {
     /// Delete the record and the cookie.
     Delete(SessionId),
     /// Save `record` under `id` (a new one when `None`), then delete `old`.
-    Save { id: Option<SessionId>, old: Option<SessionId>, record: Record },
+    Save {
+        id: Option<SessionId>,
+        old: Option<SessionId>,
+        record: Record,
+    },
 }
 
 /// Makes sessions from incoming cookies and cookies from sessions, for one app's [`SessionConfig`].
@@ -474,7 +478,8 @@ impl SessionManager {
                     Some(id) => id,
                     None => SessionId::random()?,
                 };
-                let header = self.set_cookie_header(&self.shared.ids.sign(self.cookie_name(), &id), now, record.created_at)?;
+                let header =
+                    self.set_cookie_header(&self.shared.ids.sign(self.cookie_name(), &id), now, record.created_at)?;
                 let ttl = Duration::from_secs(self.shared.store_ttl(record.created_at, now));
                 store.save(&id, &record, ttl).await?;
                 // After the save: if it failed, the old session is still intact and the client keeps

@@ -97,8 +97,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-pub use id::SessionId;
 pub(crate) use id::IdSigner;
+pub use id::SessionId;
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
@@ -274,7 +274,12 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     fn load<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<Option<Record>, StoreError>>;
 
     /// Stores `record` under `id`, replacing any previous one, to expire `ttl` after this save.
-    fn save<'a>(&'a self, id: &'a SessionId, record: &'a Record, ttl: Duration) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn save<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// Removes the record under `id`; `Ok(())` if there was none.
     fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<(), StoreError>>;
@@ -295,7 +300,12 @@ impl<S: SessionStore + ?Sized> SessionStore for Arc<S> {
         (**self).load(id)
     }
 
-    fn save<'a>(&'a self, id: &'a SessionId, record: &'a Record, ttl: Duration) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn save<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         (**self).save(id, record, ttl)
     }
 

@@ -202,7 +202,12 @@ impl SessionStore for MemoryStore {
         Box::pin(async move { Ok(record) })
     }
 
-    fn save<'a>(&'a self, id: &'a SessionId, record: &'a Record, ttl: Duration) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn save<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         self.save_now(id, record, ttl);
         Box::pin(async { Ok(()) })
     }

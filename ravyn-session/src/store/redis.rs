@@ -198,7 +198,12 @@ impl SessionStore for RedisStore {
         })
     }
 
-    fn save<'a>(&'a self, id: &'a SessionId, record: &'a Record, ttl: Duration) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn save<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let json = serde_json::to_vec(record)
                 .map_err(|error| StoreError::with_source("could not serialize the session record", error))?;

@@ -58,7 +58,12 @@ impl SessionStore for Counting {
         })
     }
 
-    fn save<'a>(&'a self, id: &'a SessionId, record: &'a Record, ttl: Duration) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn save<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
         self.saves.fetch_add(1, Ordering::SeqCst);
         *self.last_ttl.lock().unwrap() = Some(ttl);
         Box::pin(async move {
