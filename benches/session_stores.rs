@@ -6,7 +6,6 @@
 //! `cargo bench --bench session_stores --features redis`
 
 #[path = "../examples/login/app.rs"]
-#[allow(dead_code, unreachable_pub, missing_docs)]
 mod login_app;
 
 use criterion::{criterion_main, Criterion, Throughput};
@@ -72,9 +71,8 @@ fn profile(c: &mut Criterion) {
     group.throughput(Throughput::Elements(CONCURRENT as u64));
     for (name, app, cookie) in &apps {
         group.bench_function(*name, |b| {
-            b.to_async(&runtime).iter(|| {
-                futures_util::future::join_all((0..CONCURRENT).map(|_| app.handle(profile_request(cookie))))
-            });
+            b.to_async(&runtime)
+                .iter(|| futures_util::future::join_all((0..CONCURRENT).map(|_| app.handle(profile_request(cookie)))));
         });
     }
     group.finish();
