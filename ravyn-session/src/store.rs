@@ -116,7 +116,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// One session as a store keeps it: the data and the two times the session rules need.
 ///
 /// Serializes to JSON as `{"data":{..},"created_at":1700000000,"issued_at":1700000000}` (how
-/// [`RedisStore`](crate::store) writes it); a store may keep it in any form that gives the same
+/// `RedisStore` writes it); a store may keep it in any form that gives the same
 /// record back.
 ///
 /// ```
@@ -271,9 +271,32 @@ impl StoreError {
 /// ```
 pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     /// The record saved under `id`, or `None` if there is none (never saved, deleted, expired).
+    ///
+    /// ```
+    /// use ravyn_session::{MemoryStore, SessionId, SessionStore};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = MemoryStore::new();
+    /// assert_eq!(store.load(&SessionId::random()?).await?, None);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn load<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<Option<Record>, StoreError>>;
 
     /// Stores `record` under `id`, replacing any previous one, to expire `ttl` after this save.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ravyn_session::{MemoryStore, Record, SessionId, SessionStore};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (store, id) = (MemoryStore::new(), SessionId::random()?);
+    /// let record = Record::new(serde_json::Map::new(), 1_700_000_000, 1_700_000_000);
+    /// store.save(&id, &record, Duration::from_secs(3600)).await?;
+    /// assert_eq!(store.load(&id).await?, Some(record));
+    /// # Ok(())
+    /// # }
+    /// ```
     fn save<'a>(
         &'a self,
         id: &'a SessionId,
@@ -282,6 +305,20 @@ pub trait SessionStore: fmt::Debug + Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// Removes the record under `id`; `Ok(())` if there was none.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ravyn_session::{MemoryStore, Record, SessionId, SessionStore};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (store, id) = (MemoryStore::new(), SessionId::random()?);
+    /// store.save(&id, &Record::new(serde_json::Map::new(), 0, 0), Duration::from_secs(60)).await?;
+    /// store.delete(&id).await?;
+    /// store.delete(&id).await?; // already gone: still Ok
+    /// assert_eq!(store.load(&id).await?, None);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<(), StoreError>>;
 }
 

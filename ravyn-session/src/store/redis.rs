@@ -251,6 +251,26 @@ mod tests {
         assert!(error.to_string().contains("Redis GET"), "{error}");
     }
 
+    #[tokio::test]
+    async fn a_redis_that_accepts_but_never_answers_times_out() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hung = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket); // never read, never answered
+            }
+        });
+        let store = RedisStore::new(&format!("redis://{addr}")).unwrap().timeout(Duration::from_millis(300));
+        let id = SessionId::random().unwrap();
+        for _ in 0..3 {
+            let started = std::time::Instant::now();
+            assert!(store.load(&id).await.is_err());
+            assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+        }
+        hung.abort();
+    }
+
     #[test]
     fn debug_and_errors_hide_the_password() {
         let store = RedisStore::new("redis://:hunter2@127.0.0.1:6379").unwrap();
