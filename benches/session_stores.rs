@@ -40,6 +40,7 @@ fn profile_request(cookie: &str) -> Request {
 
 fn profile(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
     let mut variants: Vec<(&str, Option<Arc<dyn SessionStore>>)> =
         vec![("cookie", None), ("memory", Some(Arc::new(ravyn::session::MemoryStore::new())))];
     #[cfg(feature = "redis")]

@@ -24,7 +24,6 @@ use std::sync::Arc;
 
 const SECRET: &str = "store-test-secret-that-is-at-least-32-bytes";
 const ALICE: (&str, &str) = ("alice@example.com", "wonderland");
-const BOB: (&str, &str) = ("bob@example.com", "builder");
 
 async fn start(options: &login_app::Options) -> TestServer {
     init_logs();
@@ -42,11 +41,6 @@ async fn login(http: &reqwest::Client, server: &TestServer, (email, password): (
 /// The `name=value` pair of a Set-Cookie header.
 fn pair(set_cookie: &str) -> &str {
     set_cookie.split(';').next().unwrap()
-}
-
-/// The session id in a `session=ID.SIG` pair.
-fn id_of(pair: &str) -> &str {
-    pair.strip_prefix("session=").unwrap().split('.').next().unwrap()
 }
 
 async fn profile(http: &reqwest::Client, server: &TestServer) -> (u16, Value) {
@@ -136,6 +130,13 @@ mod redis_store {
     use redis::aio::MultiplexedConnection;
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
+
+    const BOB: (&str, &str) = ("bob@example.com", "builder");
+
+    /// The session id in a `session=ID.SIG` pair.
+    fn id_of(pair: &str) -> &str {
+        pair.strip_prefix("session=").unwrap().split('.').next().unwrap()
+    }
 
     fn redis_url() -> String {
         std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
