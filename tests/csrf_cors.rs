@@ -440,6 +440,14 @@ async fn error_responses_carry_cors_headers() {
         let body: Value = response.json().await.unwrap();
         assert!(body["detail"].is_string(), "{path}: {body}");
     }
+    // A body over the limit is refused before routing, still with CORS headers.
+    let small =
+        TestServer::start(Ravyn::builder().cors_config(spa_cors()).max_body_size(16).routes(routes()).build().unwrap())
+            .await;
+    let response =
+        client().post(small.url("/submit")).header("origin", APP_ORIGIN).body("x".repeat(1024)).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+    assert_eq!(response.headers()["access-control-allow-origin"], APP_ORIGIN);
     // 405 too, and the server survived the panic.
     let response = client().delete(server.url("/hello")).header("origin", APP_ORIGIN).send().await.unwrap();
     assert_eq!(response.status(), 405);

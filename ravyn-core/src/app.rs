@@ -38,6 +38,9 @@ struct AppInner {
     /// The same router, as the chain's endpoint.
     router_endpoint: Arc<dyn Endpoint>,
     sessions: Option<SessionManager>,
+    /// The outermost built-in middleware, run around the chain rather than as its first link, so
+    /// a request without `Origin` costs a header lookup instead of a middleware hop.
+    cors: Option<CorsMiddleware>,
 }
 
 impl std::fmt::Debug for Ravyn {
@@ -163,18 +166,12 @@ impl Ravyn {
     }
 
     async fn run_chain(&self, request: Request, endpoint: &Arc<dyn Endpoint>) -> Response {
-        let config = &self.inner.config;
         let logged = tracing::enabled!(tracing::Level::INFO)
             .then(|| (Instant::now(), request.method().clone(), request.uri().path().to_owned()));
-        let future = if self.inner.chain.is_empty() {
-            endpoint.call_endpoint(request)
-        } else {
-            Box::pin(Next::new(self.inner.chain.clone(), endpoint.clone()).run(request))
-        };
-        // Handler panics are answered inside the chain (routing); this catches middleware's.
-        let response = match CatchPanic::new(future).await {
-            Ok(response) => response,
-            Err(payload) => panic_response(&*payload, config.debug),
+        let response = match &self.inner.cors {
+            // CORS wraps everything else, panics' 500s included.
+            Some(cors) => cors.around(request, |request| self.chain(request, endpoint)).await,
+            None => self.chain(request, endpoint).await,
         };
         if let Some((started, method, path)) = logged {
             tracing::info!(
@@ -186,6 +183,22 @@ impl Ravyn {
             );
         }
         response
+    }
+}
+
+impl Ravyn {
+    /// The middleware chain and its endpoint, a panic in them answered as a logged 500.
+    async fn chain(&self, request: Request, endpoint: &Arc<dyn Endpoint>) -> Response {
+        let future = if self.inner.chain.is_empty() {
+            endpoint.call_endpoint(request)
+        } else {
+            Next::new(self.inner.chain.clone(), endpoint.clone()).run_boxed(request)
+        };
+        // Handler panics are answered inside the chain (routing); this catches middleware's.
+        match CatchPanic::new(future).await {
+            Ok(response) => response,
+            Err(payload) => panic_response(&*payload, self.inner.config.debug),
+        }
     }
 }
 
@@ -365,15 +378,13 @@ impl RavynBuilder {
         let session_config = self.session_config.or_else(|| settings.session_config());
         let sessions = session_config.map(SessionManager::new).transpose()?;
         let cors = self.cors_config.or_else(|| settings.cors_config());
-        let cors = cors.map(|c| CorsMiddleware::new(&c, config.debug)).transpose()?;
+        let cors = cors.map(|c| CorsMiddleware::new(&c)).transpose()?;
         let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(CsrfMiddleware::new).transpose()?;
         // Built-in middleware goes outside the user's, outermost first: CORS (every response,
-        // errors included, gets its headers; preflights skip the rest), then the session, then
-        // CSRF (a refused request never reaches user code; its cookie joins the session's).
-        let mut chain: Vec<MiddlewareRef> = Vec::with_capacity(self.middleware.len() + 3);
-        if let Some(cors) = cors {
-            chain.push(cors.into());
-        }
+        // errors included, gets its headers; preflights skip the rest; run around the chain, see
+        // `run_chain`), then the session, then CSRF (a refused request never reaches user code;
+        // its cookie joins the session's).
+        let mut chain: Vec<MiddlewareRef> = Vec::with_capacity(self.middleware.len() + 2);
         if let Some(manager) = &sessions {
             chain.push(SessionMiddleware { manager: manager.clone() }.into());
         }
@@ -383,6 +394,6 @@ impl RavynBuilder {
         chain.extend(self.middleware);
         let router = Arc::new(router);
         let router_endpoint: Arc<dyn Endpoint> = router.clone();
-        Ok(Ravyn { inner: Arc::new(AppInner { config, chain: chain.into(), router, router_endpoint, sessions }) })
+        Ok(Ravyn { inner: Arc::new(AppInner { config, chain: chain.into(), router, router_endpoint, sessions, cors }) })
     }
 }

@@ -3,9 +3,7 @@
 //! bumps, not formatting.
 
 use super::CORSConfig;
-use crate::catch_panic::{panic_response, CatchPanic};
 use crate::error::ConfigError;
-use crate::middleware::{Middleware, Next};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::HTTPException;
@@ -16,6 +14,7 @@ use http::header::{
 };
 use http::{HeaderMap, Method, StatusCode};
 use regex::Regex;
+use std::future::Future;
 
 const ANY: &str = "*";
 /// What `allow_methods(["*"])` announces in a preflight answer (Starlette's list). A method
@@ -269,26 +268,31 @@ impl CorsPolicy {
     }
 }
 
-/// Installed by `cors_config(...)`; the outermost middleware of the app.
+/// Installed by `cors_config(...)`; the outermost middleware of the app. The app runs it around
+/// its chain (see `Ravyn::run_chain`) rather than as the chain's first link, so a request without
+/// `Origin` costs one header lookup, not a boxed middleware call; and since the app has already
+/// turned panics into 500s by then, those get CORS headers too.
 pub(crate) struct CorsMiddleware {
     policy: CorsPolicy,
-    debug: bool,
 }
 
 impl CorsMiddleware {
-    pub(crate) fn new(config: &CORSConfig, debug: bool) -> Result<Self, ConfigError> {
-        Ok(CorsMiddleware { policy: CorsPolicy::compile(config)?, debug })
+    pub(crate) fn new(config: &CORSConfig) -> Result<Self, ConfigError> {
+        Ok(CorsMiddleware { policy: CorsPolicy::compile(config)? })
     }
-}
 
-impl Middleware for CorsMiddleware {
-    async fn call(&self, request: Request, next: Next) -> Response {
+    /// Answers a preflight, or runs `inner` (the rest of the app) and adds the CORS headers.
+    pub(crate) async fn around<F, Fut>(&self, request: Request, inner: F) -> Response
+    where
+        F: FnOnce(Request) -> Fut,
+        Fut: Future<Output = Response>,
+    {
         let policy = &self.policy;
         let origin = match request.headers().get(ORIGIN) {
             Some(origin) => origin.clone(),
             // Not a CORS request: one lookup, and a static Vary when answers depend on Origin.
             None => {
-                let mut response = next.run(request).await;
+                let mut response = inner(request).await;
                 policy.add_vary(response.headers_mut());
                 return response;
             }
@@ -296,23 +300,16 @@ impl Middleware for CorsMiddleware {
         if request.method() == Method::OPTIONS && request.headers().contains_key(ACCESS_CONTROL_REQUEST_METHOD) {
             return policy.preflight(&request, &origin);
         }
-        if !policy.allows_origin(&origin) {
-            // The browser will hide this response from the page; the server still answers it.
-            let mut response = next.run(request).await;
-            policy.add_vary(response.headers_mut());
-            return response;
-        }
-        // The app turns a panic into a 500 outside the whole chain; catch it here instead, so
-        // the 500 an allowed origin gets carries CORS headers and the page can read it.
-        let mut response = match CatchPanic::new(Box::pin(next.run(request))).await {
-            Ok(response) => response,
-            Err(payload) => panic_response(&*payload, self.debug),
-        };
+        let allowed = policy.allows_origin(&origin);
+        let mut response = inner(request).await;
         let headers = response.headers_mut();
-        policy.allow_origin(&origin, headers);
         policy.add_vary(headers);
-        if let Some(expose) = &policy.expose_headers {
-            headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, expose.clone());
+        // Another origin is still served; without CORS headers the browser hides the answer.
+        if allowed {
+            policy.allow_origin(&origin, headers);
+            if let Some(expose) = &policy.expose_headers {
+                headers.insert(ACCESS_CONTROL_EXPOSE_HEADERS, expose.clone());
+            }
         }
         response
     }
