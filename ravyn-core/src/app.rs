@@ -192,7 +192,7 @@ impl Ravyn {
         let future = if self.inner.chain.is_empty() {
             endpoint.call_endpoint(request)
         } else {
-            Box::pin(Next::new(self.inner.chain.clone(), endpoint.clone()).run(request))
+            Next::new(self.inner.chain.clone(), endpoint.clone()).run_boxed(request)
         };
         // Handler panics are answered inside the chain (routing); this catches middleware's.
         match CatchPanic::new(future).await {

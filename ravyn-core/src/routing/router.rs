@@ -43,26 +43,33 @@ struct HandlerEndpoint {
     debug: bool,
 }
 
+impl HandlerEndpoint {
+    /// Calls the handler. The router awaits this directly for a route without middleware, so the
+    /// request goes from routing into the handler's own boxed future without a boxed future of
+    /// this step in between (one allocation and one move of the request less per request).
+    async fn run(&self, request: Request) -> Response {
+        // Here, after routing and route middleware, so only a handler that may read the
+        // session pays a store round trip for it.
+        if self.may_use_session {
+            if let Err(response) = crate::session::load_before_handler(&request).await {
+                return response;
+            }
+        }
+        // A panic becomes its 500 here, inside the chain, so it travels back out through every
+        // middleware like any error response: session writes made before it are kept.
+        match CatchPanic::new(self.handler.call(request)).await {
+            Ok(mut response) => {
+                response.set_default_status(self.status);
+                response
+            }
+            Err(payload) => panic_response(&*payload, self.debug),
+        }
+    }
+}
+
 impl Endpoint for HandlerEndpoint {
     fn call_endpoint(&self, request: Request) -> BoxFuture<'_, Response> {
-        Box::pin(async move {
-            // Here, after routing and route middleware, so only a handler that may read the
-            // session pays a store round trip for it.
-            if self.may_use_session {
-                if let Err(response) = crate::session::load_before_handler(&request).await {
-                    return response;
-                }
-            }
-            // A panic becomes its 500 here, inside the chain, so it travels back out through every
-            // middleware like any error response: session writes made before it are kept.
-            match CatchPanic::new(self.handler.call(request)).await {
-                Ok(mut response) => {
-                    response.set_default_status(self.status);
-                    response
-                }
-                Err(payload) => panic_response(&*payload, self.debug),
-            }
-        })
+        Box::pin(self.run(request))
     }
 }
 
@@ -183,7 +190,7 @@ impl Router {
         };
         request.set_path_params(params);
         if endpoint.chain.is_empty() {
-            endpoint.handler.call_endpoint(request).await
+            endpoint.handler.run(request).await
         } else {
             let handler: Arc<dyn Endpoint> = endpoint.handler.clone();
             Next::new(endpoint.chain.clone(), handler).run(request).await
