@@ -51,16 +51,32 @@ impl IncomingCookie {
         I: IntoIterator<Item = &'a str>,
     {
         let mut found: Option<&str> = None;
-        let cookies = headers.into_iter().flat_map(cookie::Cookie::split_parse).flatten();
-        for cookie in cookies.filter(|c| c.name() == name) {
+        for (cookie_name, value) in headers.into_iter().flat_map(pairs) {
+            if cookie_name != name {
+                continue;
+            }
             if found.is_some() {
                 return IncomingCookie::Ambiguous;
             }
             // The raw value keeps any quotes (the Ravyn format's values are quoted).
-            found = Some(cookie.value_raw().unwrap_or_default());
+            found = Some(value);
         }
         found.map_or(IncomingCookie::Absent, |value| IncomingCookie::One(value.to_owned()))
     }
+}
+
+/// The `(name, raw value)` pairs of one `Cookie` header, by exactly the rules of the cookie
+/// crate's `Cookie::split_parse` (without percent-decoding): split on `;`, skip blank pieces; in
+/// each, the first `=` separates name and value, both trimmed; a piece without `=` or with an
+/// empty name is skipped. Scanned by hand because building a `cookie::Cookie` per pair (with all
+/// its attribute fields) cost several times the scan on every request carrying cookies; the
+/// `matches_the_cookie_crate` test holds the two to the same answers.
+fn pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
+    header.split(';').filter_map(|piece| {
+        let (name, value) = piece.split_once('=')?;
+        let name = name.trim();
+        (!name.is_empty()).then(|| (name, value.trim()))
+    })
 }
 
 #[cfg(test)]
@@ -84,5 +100,49 @@ mod tests {
             IncomingCookie::Ambiguous
         );
         assert_eq!(IncomingCookie::from_cookie_headers("session", ["session=x;session=y"]), IncomingCookie::Ambiguous);
+    }
+
+    /// The hand scan finds the same pairs as the cookie crate's parser.
+    #[test]
+    fn matches_the_cookie_crate() {
+        let crate_pairs = |header: &str| -> Vec<(String, String)> {
+            cookie::Cookie::split_parse(header)
+                .flatten()
+                .map(|c| (c.name().to_owned(), c.value_raw().unwrap_or_default().to_owned()))
+                .collect()
+        };
+        let headers = [
+            "",
+            " ",
+            ";;",
+            "a=1",
+            "a=1; b=2",
+            "a=1;b=2;",
+            " a = 1 ; b= \"q.r=\" ",
+            "=x; a=1",
+            " = x ;a",
+            "a; b=; =; c==d",
+            "session=x=y; session",
+            "\u{a0}a\u{a0}=\u{2003}1\u{2003}; \tb\t=\t2",
+            "n=v;;; ;m=w",
+            "a=\"\"; b=\"x;y\"",
+        ];
+        for header in headers {
+            let ours: Vec<(String, String)> = super::pairs(header).map(|(n, v)| (n.to_owned(), v.to_owned())).collect();
+            assert_eq!(ours, crate_pairs(header), "header {header:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn matches_the_cookie_crate_on_any_header(header in "[a-c=; \t\"\u{a0}]{0,24}") {
+            let ours: Vec<(&str, &str)> = super::pairs(&header).collect();
+            let theirs: Vec<(String, String)> = cookie::Cookie::split_parse(header.as_str())
+                .flatten()
+                .map(|c| (c.name().to_owned(), c.value_raw().unwrap_or_default().to_owned()))
+                .collect();
+            let theirs: Vec<(&str, &str)> = theirs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            proptest::prop_assert_eq!(ours, theirs);
+        }
     }
 }
