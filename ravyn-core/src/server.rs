@@ -3,6 +3,7 @@
 
 use crate::app::{body_too_large, Ravyn};
 use crate::body::Body;
+use crate::handler::BoxFuture;
 use crate::request::Request;
 use crate::HTTPException;
 use bytes::Bytes;
@@ -82,7 +83,13 @@ impl Ravyn {
             let app = self.clone();
             let service = hyper::service::service_fn(move |request| {
                 let app = app.clone();
-                async move { Ok::<_, Infallible>(app.handle_hyper(request, peer).await) }
+                // Boxed: hyper keeps a slot for the in-flight request's future for the whole life
+                // of each connection, and the app's future is a few KB (the request passes by value
+                // through every layer). Boxed, an idle keep-alive connection holds a pointer
+                // instead; only requests being handled hold the rest.
+                let future: BoxFuture<'static, Result<http::Response<Body>, Infallible>> =
+                    Box::pin(async move { Ok::<_, Infallible>(app.handle_hyper(request, peer).await) });
+                future
             });
             let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
             let connection = graceful.watch(connection);
