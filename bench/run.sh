@@ -176,7 +176,8 @@ measure() { # round scenario connections app
 }
 
 LOAD_BEFORE=$(uptime | sed 's/.*load average: //')
-BUSY_BEFORE=$(pgrep -c -x 'rustc|cargo|cc1|ld' || true)
+busy() { ps -eo comm= | grep -cxE 'rustc|rustdoc|cargo|cc1|ld|valgrind.*' || true; } # other builds running
+BUSY_BEFORE=$(busy)
 say "warm-up ($WARMUP per app and scenario)"
 for sc in "${SCENARIOS[@]}"; do
   for app in $APPS; do eval "$(wrk_args "${sc%%:*}" "${sc##*:}" "$WARMUP" "$app")" >/dev/null; done
@@ -191,7 +192,7 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 LOAD_AFTER=$(uptime | sed 's/.*load average: //')
-BUSY_AFTER=$(pgrep -c -x 'rustc|cargo|cc1|ld' || true)
+BUSY_AFTER=$(busy)
 
 # --- summarising -------------------------------------------------------------------------------
 # Medians over rounds per app, scenario and connection count; peak RSS is the largest of the rounds.
@@ -331,7 +332,8 @@ Medians of $ROUNDS rounds of $DURATION each. *p99 latency* is wrk's; *server CPU
 server process's user+sys time (\`/proc/PID/stat\`, all threads) over the run divided by the
 requests wrk completed — steadier than req/s on a shared machine; *peak RSS* is the server's
 \`VmHWM\` during that run (reset before each run with \`/proc/PID/clear_refs\`), the largest of the
-rounds. *× ours* and *× hyper-bare* are req/s ratios.
+rounds (a high-water mark: after the first 256-connection run it includes heap the allocator kept
+from it, for every app alike). *× ours* and *× hyper-bare* are req/s ratios.
 
 $(cat "$TABLE")
 
@@ -382,6 +384,10 @@ Dispatch cost with 10 and 1,000 registered routes, and a GET /profile-like reque
 
 $(cat "$SCALING")
 EOF
+  fi
+  if [ -f bench/analysis.md ]; then
+    echo
+    cat bench/analysis.md
   fi
 } >"$OUT"
 say "wrote $OUT and $PNG"
