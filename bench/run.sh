@@ -343,6 +343,7 @@ $(cat "$TARGETS")
 
 ## How it was measured
 
+- Produced by \`bash bench/run.sh\` with \`DURATION=$DURATION ROUNDS=$ROUNDS WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS SWEEP="$SWEEP"\`.
 - Every server runs pinned to CPU $SERVER_CPU (\`taskset -c $SERVER_CPU\`) with 2 worker threads
   (\`WORKER_THREADS=2\`: a tokio multi-thread runtime with 2 workers for ours, hyper-bare and axum;
   \`HttpServer::workers(2)\` for actix-web), so the frameworks share one core the same way; wrk runs
