@@ -13,8 +13,7 @@
 //! (then `; secure`, `; domain=...`), and the deletion
 //! `session=null; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax`.
 
-use std::fmt::Write as _;
-
+use crate::codec::push_decimal;
 use crate::config::{CookieFormat, SameSite, SessionConfig};
 
 /// 9999-12-31T23:59:59Z, the last instant `Expires` can carry.
@@ -77,8 +76,9 @@ fn cookie_header(config: &SessionConfig, value: &str, max_age: Option<u64>, expi
         header.push_str(domain.strip_prefix('.').unwrap_or(domain));
     }
     if let Some(max_age) = max_age {
-        // Infallible: writing to a String.
-        let _ = write!(header, "; Max-Age={}", i64::try_from(max_age).unwrap_or(i64::MAX));
+        header.push_str("; Max-Age=");
+        // The cookie crate holds Max-Age as an i64 number of seconds.
+        push_decimal(&mut header, max_age.min(i64::MAX as u64));
     }
     if let Some(expires) = expires {
         header.push_str("; Expires=");
@@ -104,16 +104,26 @@ fn push_http_date(out: &mut String, secs: u64) {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + u64::from(month <= 2);
-    // Infallible: writing to a String.
-    let _ = write!(
-        out,
-        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
-        WEEKDAYS[(days % 7) as usize],
-        MONTHS[(month - 1) as usize],
-        of_day / 3_600,
-        of_day / 60 % 60,
-        of_day % 60
-    );
+    out.push_str(WEEKDAYS[(days % 7) as usize]);
+    out.push_str(", ");
+    push_two_digits(out, day);
+    out.push(' ');
+    out.push_str(MONTHS[(month - 1) as usize]);
+    out.push(' ');
+    push_decimal(out, year);
+    out.push(' ');
+    push_two_digits(out, of_day / 3_600);
+    out.push(':');
+    push_two_digits(out, of_day / 60 % 60);
+    out.push(':');
+    push_two_digits(out, of_day % 60);
+    out.push_str(" GMT");
+}
+
+/// `n` (below 100) as two digits.
+fn push_two_digits(out: &mut String, n: u64) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Lilya's `security_flags`: `httponly; samesite=<same_site>[; secure][; domain=<domain>]`.

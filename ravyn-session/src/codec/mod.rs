@@ -365,6 +365,22 @@ where
     K::from(okm)
 }
 
+/// Appends `n` in decimal: for the numbers in cookies and their headers, without going through
+/// `fmt` (its machinery cost more than the rest of a `Set-Cookie` header).
+pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+}
+
 /// Strict decimal `u64`: ASCII digits only, no sign, at most 20 digits.
 pub(crate) fn parse_decimal(s: &str) -> Option<u64> {
     if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {

@@ -24,7 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::{DecodeSliceError, Engine};
 use ring::hmac;
 
-use super::{hkdf_expand, parse_decimal, DecodeError, Opened};
+use super::{hkdf_expand, parse_decimal, push_decimal, DecodeError, Opened};
 
 const INFO: &[u8] = b"ravyn-session signed-cookie v1 HMAC-SHA256";
 const LAYOUT: &str = "expected PAYLOAD.ISSUED.CREATED.SIG";
@@ -49,9 +49,9 @@ impl SignedFormat {
         let mut value = String::with_capacity(json.len() * 4 / 3 + 72);
         URL_SAFE_NO_PAD.encode_string(json, &mut value);
         value.push('.');
-        value.push_str(&issued_at.to_string());
+        push_decimal(&mut value, issued_at);
         value.push('.');
-        value.push_str(&created_at.to_string());
+        push_decimal(&mut value, created_at);
         let tag = with_mac_input(name, &value, |input| hmac::sign(&self.keys[0], input));
         value.push('.');
         URL_SAFE_NO_PAD.encode_string(tag.as_ref(), &mut value);
