@@ -1,6 +1,6 @@
 //! [`Ravyn`], the application, and [`RavynBuilder`], how it is configured.
 
-use crate::catch_panic::{panic_response, CatchPanic};
+use crate::catch_panic::{catch_panic, panic_response};
 use crate::cors::{CORSConfig, CorsMiddleware};
 use crate::csrf::{CSRFConfig, CsrfMiddleware};
 use crate::error::ConfigError;
@@ -38,6 +38,8 @@ struct AppInner {
     /// The same router, as the chain's endpoint.
     router_endpoint: Arc<dyn Endpoint>,
     sessions: Option<SessionManager>,
+    /// The session step, called directly by the app (see [`Ravyn::chain`]), not through `chain`.
+    session_middleware: Option<SessionMiddleware>,
     /// The outermost built-in middleware, run around the chain rather than as its first link, so
     /// a request without `Origin` costs a header lookup instead of a middleware hop.
     cors: Option<CorsMiddleware>,
@@ -155,23 +157,23 @@ impl Ravyn {
             request.set_body(bytes::Bytes::new());
             return self.reject(request, body_too_large(limit)).await;
         }
-        self.run_chain(request, &self.inner.router_endpoint).await
+        self.run_chain(request, ChainEnd::Router).await
     }
 
     /// Answers `error` for a request refused before routing (body or headers over their limits),
     /// still through the app's middleware, so CORS headers and user middleware see it too.
     pub(crate) async fn reject(&self, request: Request, error: HTTPException) -> Response {
         let endpoint: Arc<dyn Endpoint> = Arc::new(Rejection(error));
-        self.run_chain(request, &endpoint).await
+        self.run_chain(request, ChainEnd::Other(&endpoint)).await
     }
 
-    async fn run_chain(&self, request: Request, endpoint: &Arc<dyn Endpoint>) -> Response {
+    async fn run_chain(&self, request: Request, end: ChainEnd<'_>) -> Response {
         let logged = tracing::enabled!(tracing::Level::INFO)
             .then(|| (Instant::now(), request.method().clone(), request.uri().path().to_owned()));
         let response = match &self.inner.cors {
             // CORS wraps everything else, panics' 500s included.
-            Some(cors) => cors.around(request, |request| self.chain(request, endpoint)).await,
-            None => self.chain(request, endpoint).await,
+            Some(cors) => cors.around(request, |request| self.chain(request, end)).await,
+            None => self.chain(request, end).await,
         };
         if let Some((started, method, path)) = logged {
             tracing::info!(
@@ -186,19 +188,49 @@ impl Ravyn {
     }
 }
 
+/// What the middleware chain ends in.
+#[derive(Clone, Copy)]
+enum ChainEnd<'a> {
+    /// The app's router, awaited directly when no middleware stands in between.
+    Router,
+    /// Another endpoint (a refusal before routing).
+    Other(&'a Arc<dyn Endpoint>),
+}
+
 impl Ravyn {
-    /// The middleware chain and its endpoint, a panic in them answered as a logged 500.
-    async fn chain(&self, request: Request, endpoint: &Arc<dyn Endpoint>) -> Response {
-        let future = if self.inner.chain.is_empty() {
-            endpoint.call_endpoint(request)
-        } else {
-            Next::new(self.inner.chain.clone(), endpoint.clone()).run_boxed(request)
+    /// The session step, the rest of the middleware chain and its end, a panic in them answered
+    /// as a logged 500.
+    ///
+    /// The built-in session step and, without further middleware, the router are awaited in
+    /// place: one future for the request, no boxed future or dynamic call per layer. Only the
+    /// CSRF and user middleware go through the dynamic chain.
+    async fn chain(&self, request: Request, end: ChainEnd<'_>) -> Response {
+        let rest = |request| self.after_sessions(request, end);
+        let future = async {
+            match &self.inner.session_middleware {
+                Some(sessions) => sessions.around(request, rest).await,
+                None => rest(request).await,
+            }
         };
         // Handler panics are answered inside the chain (routing); this catches middleware's.
-        match CatchPanic::new(future).await {
+        match catch_panic(future).await {
             Ok(response) => response,
             Err(payload) => panic_response(&*payload, self.inner.config.debug),
         }
+    }
+
+    async fn after_sessions(&self, request: Request, end: ChainEnd<'_>) -> Response {
+        if self.inner.chain.is_empty() {
+            return match end {
+                ChainEnd::Router => self.inner.router.dispatch(request).await,
+                ChainEnd::Other(endpoint) => endpoint.call_endpoint(request).await,
+            };
+        }
+        let endpoint = match end {
+            ChainEnd::Router => self.inner.router_endpoint.clone(),
+            ChainEnd::Other(endpoint) => endpoint.clone(),
+        };
+        Next::new(self.inner.chain.clone(), endpoint).run_boxed(request).await
     }
 }
 
@@ -384,16 +416,25 @@ impl RavynBuilder {
         // errors included, gets its headers; preflights skip the rest; run around the chain, see
         // `run_chain`), then the session, then CSRF (a refused request never reaches user code;
         // its cookie joins the session's).
-        let mut chain: Vec<MiddlewareRef> = Vec::with_capacity(self.middleware.len() + 2);
-        if let Some(manager) = &sessions {
-            chain.push(SessionMiddleware { manager: manager.clone() }.into());
-        }
+        // The session step is called directly (see `Ravyn::chain`), outside this list.
+        let session_middleware = sessions.as_ref().map(|manager| SessionMiddleware { manager: manager.clone() });
+        let mut chain: Vec<MiddlewareRef> = Vec::with_capacity(self.middleware.len() + 1);
         if let Some(csrf) = csrf {
             chain.push(csrf.into());
         }
         chain.extend(self.middleware);
         let router = Arc::new(router);
         let router_endpoint: Arc<dyn Endpoint> = router.clone();
-        Ok(Ravyn { inner: Arc::new(AppInner { config, chain: chain.into(), router, router_endpoint, sessions, cors }) })
+        Ok(Ravyn {
+            inner: Arc::new(AppInner {
+                config,
+                chain: chain.into(),
+                router,
+                router_endpoint,
+                sessions,
+                session_middleware,
+                cors,
+            }),
+        })
     }
 }

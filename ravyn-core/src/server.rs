@@ -3,7 +3,6 @@
 
 use crate::app::{body_too_large, Ravyn};
 use crate::body::Body;
-use crate::handler::BoxFuture;
 use crate::request::Request;
 use crate::HTTPException;
 use bytes::Bytes;
@@ -83,13 +82,11 @@ impl Ravyn {
             let app = self.clone();
             let service = hyper::service::service_fn(move |request| {
                 let app = app.clone();
-                // Boxed: hyper keeps a slot for the in-flight request's future for the whole life
-                // of each connection, and the app's future is a few KB (the request passes by value
-                // through every layer). Boxed, an idle keep-alive connection holds a pointer
-                // instead; only requests being handled hold the rest.
-                let future: BoxFuture<'static, Result<http::Response<Body>, Infallible>> =
-                    Box::pin(async move { Ok::<_, Infallible>(app.handle_hyper(request, peer).await) });
-                future
+                // Not boxed: hyper keeps one heap slot per connection for the in-flight request's
+                // future and reuses it, so boxing it again would cost an allocation per request.
+                // The future is small (a `Request` is one pointer, and the layers up to the
+                // handler's own boxed future are awaited in place).
+                async move { Ok::<_, Infallible>(app.handle_hyper(request, peer).await) }
             });
             let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
             let connection = graceful.watch(connection);

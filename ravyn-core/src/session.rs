@@ -9,25 +9,34 @@
 //! `Request::load_session`. The middleware's `finish` saves it after the handler. A store that
 //! cannot answer, at either point, gives [`store_unavailable`]'s 503.
 
-use crate::middleware::{Middleware, Next};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::HTTPException;
 use http::header::{HeaderValue, COOKIE, SET_COOKIE, VARY};
 use ravyn_session::{CookieUpdate, FinishError, IncomingCookie, SessionError, SessionManager, StoreError};
+use std::future::Future;
 
-/// Installed by `session_config(...)`; the outermost of the app's middleware, so user middleware
-/// can read the session too.
+/// Installed by `session_config(...)`; the outermost of the app's middleware after CORS, so
+/// CSRF and user middleware can read the session too.
+///
+/// Not a [`Middleware`](crate::Middleware) in the app's chain: the app calls [`around`](Self::around)
+/// directly, so the session step adds no boxed future and no dynamic call to a request.
 pub(crate) struct SessionMiddleware {
     pub(crate) manager: SessionManager,
 }
 
-impl Middleware for SessionMiddleware {
-    async fn call(&self, mut request: Request, next: Next) -> Response {
+impl SessionMiddleware {
+    /// Gives `request` its lazy session, runs `inner` (the rest of the app), then writes
+    /// `Set-Cookie` if the session changed.
+    pub(crate) async fn around<F, Fut>(&self, mut request: Request, inner: F) -> Response
+    where
+        F: FnOnce(Request) -> Fut,
+        Fut: Future<Output = Response>,
+    {
         let incoming = find_session_cookie(&request, self.manager.cookie_name());
         let session = self.manager.session(incoming);
-        request.session = Some(session.clone());
-        let mut response = next.run(request).await;
+        request.set_session(session.clone());
+        let mut response = inner(request).await;
         if !session.was_accessed() {
             return response;
         }

@@ -393,7 +393,9 @@ impl SessionManager {
     /// ```
     pub async fn finish(&self, session: &Session) -> Result<CookieUpdate, FinishError> {
         match self.shared.config.get_store() {
-            Some(store) => self.finish_store(store.as_ref(), session).await,
+            // Boxed: the store's save future is a few hundred bytes that every request's future
+            // would otherwise carry, cookie sessions' included.
+            Some(store) => Box::pin(self.finish_store(store.as_ref(), session)).await,
             None => self.finish_now(session),
         }
     }

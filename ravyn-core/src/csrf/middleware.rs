@@ -128,7 +128,7 @@ impl Middleware for CsrfMiddleware {
     async fn call(&self, mut request: Request, next: Next) -> Response {
         if self.safe_methods.contains(request.method()) {
             if let Some(token) = self.cookie_token(&request) {
-                request.csrf_token = Some(token);
+                request.set_csrf_token(token);
                 return next.run(request).await;
             }
             let Some(token) = self.signer.issue() else {
@@ -136,7 +136,7 @@ impl Middleware for CsrfMiddleware {
                 return next.run(request).await;
             };
             let cookie = self.set_cookie(&token);
-            request.csrf_token = Some(token.into_boxed_str());
+            request.set_csrf_token(token.into_boxed_str());
             let mut response = next.run(request).await;
             if let Some(cookie) = cookie {
                 response.headers_mut().append(SET_COOKIE, cookie);
@@ -145,7 +145,7 @@ impl Middleware for CsrfMiddleware {
         }
         match self.check(&request).await {
             Ok(token) => {
-                request.csrf_token = Some(token);
+                request.set_csrf_token(token);
                 next.run(request).await
             }
             Err(refusal) => {

@@ -1,7 +1,7 @@
 //! The compiled router: matchit for paths, a short method list per path.
 
 use super::FlatRoute;
-use crate::catch_panic::{panic_response, CatchPanic};
+use crate::catch_panic::{catch_panic, panic_response};
 use crate::error::ConfigError;
 use crate::handler::{BoxFuture, Handler};
 use crate::middleware::{Endpoint, MiddlewareRef, Next};
@@ -57,7 +57,7 @@ impl HandlerEndpoint {
         }
         // A panic becomes its 500 here, inside the chain, so it travels back out through every
         // middleware like any error response: session writes made before it are kept.
-        match CatchPanic::new(self.handler.call(request)).await {
+        match catch_panic(self.handler.call(request)).await {
             Ok(mut response) => {
                 response.set_default_status(self.status);
                 response
@@ -161,7 +161,9 @@ impl Router {
         self.paths.len()
     }
 
-    async fn dispatch(&self, mut request: Request) -> Response {
+    /// Routes `request` and runs its handler (with the route's middleware, if any). The app
+    /// awaits this directly when it has no middleware of its own after the built-in ones.
+    pub(crate) async fn dispatch(&self, mut request: Request) -> Response {
         let (index, params) = match self.matcher.at(request.path()) {
             Ok(found) => {
                 let params = if found.params.is_empty() {
