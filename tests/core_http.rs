@@ -549,6 +549,65 @@ async fn slow_header_senders_are_cut_off() {
     assert!(read.is_ok(), "the server closes a connection whose headers never finish");
 }
 
+/// Sends one `GET path` on `stream` (HTTP/1.1, keep-alive) and reads its whole response.
+async fn get_on(stream: &mut tokio::net::TcpStream, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed mid-response: {}", String::from_utf8_lossy(&response));
+        response.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&response);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            if body.len() >= length {
+                return text.into_owned();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_keep_alive_connection_is_cut_off_when_its_next_headers_are_slow() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    init_logs();
+    let app = Ravyn::builder().routes(routes()).header_read_timeout(Duration::from_millis(300)).build().unwrap();
+    let server = TestServer::start(app).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    assert!(get_on(&mut stream, "/hello").await.starts_with("HTTP/1.1 200"));
+    stream.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(3), stream.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the server closes a keep-alive connection whose next headers never finish");
+    assert!(rest.is_empty(), "no answer to the unfinished request: {}", String::from_utf8_lossy(&rest));
+    assert!(started.elapsed() >= Duration::from_millis(200), "not before the timeout: {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn the_header_timeout_spares_busy_connections_and_slow_handlers() {
+    init_logs();
+    let app = Ravyn::builder().routes(routes()).header_read_timeout(Duration::from_millis(300)).build().unwrap();
+    let server = TestServer::start(app).await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // Requests 100 ms apart for 800 ms in all, well past the timeout, on one connection.
+    for _ in 0..8 {
+        assert!(get_on(&mut stream, "/hello").await.starts_with("HTTP/1.1 200"));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A handler that takes 600 ms, twice the timeout: the request is in flight, not slow to send.
+    let response = get_on(&mut stream, "/slow").await;
+    assert!(response.starts_with("HTTP/1.1 200") && response.ends_with("done"), "{response}");
+    assert!(get_on(&mut stream, "/hello").await.starts_with("HTTP/1.1 200"));
+}
+
 #[test]
 fn colliding_routes_are_a_build_error_naming_both() {
     #[get("/hello")]

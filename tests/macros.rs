@@ -401,6 +401,17 @@ fn spec_says_whether_the_handler_may_use_its_session() {
 }
 
 #[test]
+fn spec_says_whether_the_handler_receives_the_request() {
+    // Only these can skip the session step altogether.
+    assert!(!hello.spec().receives_request());
+    assert!(!create_item.spec().receives_request());
+    // Any name, `mut` or not.
+    assert!(login.spec().receives_request());
+    assert!(echo.spec().receives_request());
+    assert!(kinds.spec().receives_request());
+}
+
+#[test]
 fn handlers_are_copyable_unit_structs() {
     let handler = hello;
     let copy = handler;

@@ -204,12 +204,23 @@ impl Ravyn {
     /// The built-in session step and, without further middleware, the router are awaited in
     /// place: one future for the request, no boxed future or dynamic call per layer. Only the
     /// CSRF and user middleware go through the dynamic chain.
-    async fn chain(&self, request: Request, end: ChainEnd<'_>) -> Response {
+    async fn chain(&self, mut request: Request, end: ChainEnd<'_>) -> Response {
         let rest = |request| self.after_sessions(request, end);
         let future = async {
-            match &self.inner.session_middleware {
-                Some(sessions) => sessions.around(request, rest).await,
-                None => rest(request).await,
+            match (&self.inner.session_middleware, end) {
+                // Nothing between the session step and the router: route first, so a route that
+                // cannot reach its session (see `never_uses_session`) skips the session step and
+                // pays nothing for it. Untouched, the session step changes no answer, 404s and
+                // 405s included.
+                (Some(sessions), ChainEnd::Router) if self.inner.chain.is_empty() => {
+                    match self.inner.router.route(&mut request) {
+                        Err(response) => response,
+                        Ok(endpoint) if endpoint.never_uses_session() => endpoint.run(request).await,
+                        Ok(endpoint) => sessions.around(request, |request| endpoint.run(request)).await,
+                    }
+                }
+                (Some(sessions), _) => sessions.around(request, rest).await,
+                (None, _) => rest(request).await,
             }
         };
         // Handler panics are answered inside the chain (routing); this catches middleware's.
@@ -297,7 +308,9 @@ impl RavynBuilder {
         self
     }
 
-    /// How long a client may take to send its request headers (default 30 s).
+    /// How long a client may take to send a request's headers, counted from the connection's
+    /// start or the end of its previous request (default 30 s); then the connection is closed.
+    /// Also how long a keep-alive connection may sit idle. Requests being handled are not cut.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = Some(timeout);
         self

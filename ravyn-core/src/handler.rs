@@ -24,6 +24,7 @@ pub struct RouteSpec {
     methods: &'static [&'static str],
     status_code: u16,
     uses_session: bool,
+    takes_request: bool,
 }
 
 impl RouteSpec {
@@ -35,13 +36,28 @@ impl RouteSpec {
         methods: &'static [&'static str],
         status_code: u16,
     ) -> Self {
-        RouteSpec { name, path, methods, status_code, uses_session: true }
+        RouteSpec { name, path, methods, status_code, uses_session: true, takes_request: true }
     }
 
     /// Declares whether the handler may use its session. Route attributes set it from the
     /// handler's body; a server-side session store is only consulted for routes that may.
     pub const fn uses_session(mut self, uses_session: bool) -> Self {
         self.uses_session = uses_session;
+        self
+    }
+
+    /// Declares whether the handler receives the [`Request`] (route attributes set it from the
+    /// arguments). A handler that does not cannot reach the session; for such a route without
+    /// middleware of its own, an app whose only middleware is built in skips the session step
+    /// (no cookie lookup, no session object).
+    ///
+    /// ```
+    /// use ravyn_core::RouteSpec;
+    /// let spec = RouteSpec::new("hello", "/hello", &["GET"], 200).uses_session(false).takes_request(false);
+    /// assert!(!spec.receives_request() && !spec.may_use_session());
+    /// ```
+    pub const fn takes_request(mut self, takes_request: bool) -> Self {
+        self.takes_request = takes_request;
         self
     }
 
@@ -68,6 +84,11 @@ impl RouteSpec {
     /// Whether the handler may use its session.
     pub const fn may_use_session(&self) -> bool {
         self.uses_session
+    }
+
+    /// Whether the handler receives the [`Request`].
+    pub const fn receives_request(&self) -> bool {
+        self.takes_request
     }
 }
 

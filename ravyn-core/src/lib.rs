@@ -13,6 +13,7 @@ pub mod csrf;
 pub mod error;
 pub mod exception;
 pub mod handler;
+mod header_timeout;
 pub mod middleware;
 pub mod request;
 pub mod response;

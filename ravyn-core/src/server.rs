@@ -3,6 +3,7 @@
 
 use crate::app::{body_too_large, Ravyn};
 use crate::body::Body;
+use crate::header_timeout::{self, Activity};
 use crate::request::Request;
 use crate::HTTPException;
 use bytes::Bytes;
@@ -16,6 +17,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::{TcpListener, ToSocketAddrs};
 
 impl Ravyn {
@@ -79,20 +81,29 @@ impl Ravyn {
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::debug!(%error, "could not set TCP_NODELAY");
             }
-            let app = self.clone();
+            let connection = Arc::new(ConnectionContext { app: self.clone(), peer, activity: Activity::new() });
+            let context = connection.clone();
             let service = hyper::service::service_fn(move |request| {
-                let app = app.clone();
+                let context = context.clone();
                 // Not boxed: hyper keeps one heap slot per connection for the in-flight request's
                 // future and reuses it, so boxing it again would cost an allocation per request.
                 // The future is small (a `Request` is one pointer, and the layers up to the
                 // handler's own boxed future are awaited in place).
-                async move { Ok::<_, Infallible>(app.handle_hyper(request, peer).await) }
+                async move {
+                    let _in_flight = context.activity.enter();
+                    Ok::<_, Infallible>(context.app.handle_hyper(request, context.peer).await)
+                }
             });
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
-            let connection = graceful.watch(connection);
+            let served = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
+            let served = graceful.watch(served);
+            let timeout = self.config().header_read_timeout();
             tokio::spawn(async move {
-                if let Err(error) = connection.await {
-                    tracing::debug!(%error, %peer, "connection ended with an error");
+                match header_timeout::guard(served, &connection.activity, timeout).await {
+                    Some(Ok(())) => {}
+                    Some(Err(error)) => tracing::debug!(%error, %peer, "connection ended with an error"),
+                    None => {
+                        tracing::debug!(%peer, ?timeout, "connection closed: no request headers within header_read_timeout")
+                    }
                 }
             });
         }
@@ -108,11 +119,11 @@ impl Ravyn {
     fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
         let config = self.config();
         let mut builder = auto::Builder::new(TokioExecutor::new());
+        // No timer for HTTP/1: hyper would arm one per request for its header read timeout;
+        // `header_timeout::guard` keeps one per connection instead.
         builder
             .http1()
-            .timer(TokioTimer::new())
             .keep_alive(true)
-            .header_read_timeout(config.header_read_timeout())
             // hyper's own limit stays above ours, so ours answers first with a JSON 431; hyper's
             // catches anything larger before it is buffered.
             .max_buf_size((config.max_header_size() * 2).max(16 * 1024));
@@ -162,6 +173,15 @@ impl Ravyn {
             }
         }
     }
+}
+
+/// What a connection's requests share: the app, the peer's address and the connection's
+/// [`Activity`] for its header read timeout. One allocation per connection, one reference count
+/// per request.
+struct ConnectionContext {
+    app: Ravyn,
+    peer: SocketAddr,
+    activity: Activity,
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.

@@ -174,9 +174,11 @@ impl Handler<'_> {
         let status_code = self.attr.status_code;
         let request = self.args.iter().find(|arg| arg.source == Source::Request).map(|arg| &arg.ident);
         let uses_session = may_use_session(self.function.block.to_token_stream(), request);
+        let takes_request = request.is_some();
         quote! {
             ::ravyn::__private::RouteSpec::new(#name, #path, &[#(#methods),*], #status_code)
                 .uses_session(#uses_session)
+                .takes_request(#takes_request)
         }
     }
 

@@ -6,7 +6,8 @@ use proc_macro2::{TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::Ident;
 
-/// True when `body` names `session` anywhere, or uses the request argument `request` other than
+/// True when `body` names anything containing `session` (`request.session()`,
+/// `request.try_session()`, a `session` variable, a helper with it in its name), or uses the request argument `request` other than
 /// as the receiver of a method call or field access (`request.path()` is fine; `helper(&request)`
 /// might read the session).
 pub(crate) fn may_use_session(body: TokenStream, request: Option<&Ident>) -> bool {
@@ -25,7 +26,8 @@ fn scan(stream: TokenStream, request: Option<&str>) -> bool {
             }
             TokenTree::Ident(ident) => {
                 let name = ident.unraw();
-                if name == "session" {
+                // `session`, but also `try_session`, `load_session`, `my_session_helper`, ...
+                if name.to_string().contains("session") {
                     return true;
                 }
                 if request.is_some_and(|request| name == request) {
@@ -73,6 +75,17 @@ mod tests {
             }),
             None
         ));
+    }
+
+    #[test]
+    fn identifiers_containing_session_count() {
+        for body in [
+            quote!({ request.try_session().map(|s| s.len()) }),
+            quote!({ request.load_session().await.is_ok() }),
+            quote!({ current_session_user(&state) }),
+        ] {
+            assert!(may_use_session(body.clone(), Some(&request())), "{body}");
+        }
     }
 
     #[test]

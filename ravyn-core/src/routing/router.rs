@@ -27,7 +27,7 @@ struct PathEntry {
 }
 
 /// One handler with its chain.
-struct RouteEndpoint {
+pub(crate) struct RouteEndpoint {
     handler: Arc<HandlerEndpoint>,
     /// Empty when the route has no middleware: the handler is called directly.
     chain: Arc<[MiddlewareRef]>,
@@ -39,8 +39,29 @@ struct HandlerEndpoint {
     status: StatusCode,
     /// `RouteSpec::may_use_session`: load a store-backed session before calling the handler.
     may_use_session: bool,
+    /// `RouteSpec::receives_request`.
+    receives_request: bool,
     /// Show a panic's message in its 500 (the app's `debug`).
     debug: bool,
+}
+
+impl RouteEndpoint {
+    /// Runs the route's middleware, if any, then the handler.
+    pub(crate) async fn run(&self, request: Request) -> Response {
+        if self.chain.is_empty() {
+            self.handler.run(request).await
+        } else {
+            let handler: Arc<dyn Endpoint> = self.handler.clone();
+            Next::new(self.chain.clone(), handler).run(request).await
+        }
+    }
+
+    /// Whether nothing on this route can reach the request's session: no route middleware, and a
+    /// handler that does not receive the request (`RouteSpec::receives_request`) and names no
+    /// session (`RouteSpec::may_use_session`).
+    pub(crate) fn never_uses_session(&self) -> bool {
+        self.chain.is_empty() && !self.handler.receives_request && !self.handler.may_use_session
+    }
 }
 
 impl HandlerEndpoint {
@@ -125,6 +146,7 @@ impl Router {
             handler: route.handler.clone(),
             status,
             may_use_session: spec.may_use_session(),
+            receives_request: spec.receives_request(),
             debug: self.debug,
         });
         let chain: Arc<[MiddlewareRef]> = route.middleware.into();
@@ -164,6 +186,16 @@ impl Router {
     /// Routes `request` and runs its handler (with the route's middleware, if any). The app
     /// awaits this directly when it has no middleware of its own after the built-in ones.
     pub(crate) async fn dispatch(&self, mut request: Request) -> Response {
+        match self.route(&mut request) {
+            Ok(endpoint) => endpoint.run(request).await,
+            Err(response) => response,
+        }
+    }
+
+    /// Finds the endpoint for `request` and gives the request its path parameters; `Err` is the
+    /// answer when there is none (404, 405, or a redirect to the path with or without its
+    /// trailing slash).
+    pub(crate) fn route(&self, request: &mut Request) -> Result<&RouteEndpoint, Response> {
         let (index, params) = match self.matcher.at(request.path()) {
             Ok(found) => {
                 let params = if found.params.is_empty() {
@@ -178,7 +210,7 @@ impl Router {
                 };
                 (*found.value, params)
             }
-            Err(_) => return self.not_found(&request),
+            Err(_) => return Err(self.not_found(request)),
         };
         let entry = &self.paths[index];
         let method = request.method();
@@ -186,17 +218,14 @@ impl Router {
             (*method == Method::HEAD).then(|| entry.methods.iter().find(|(m, _)| *m == Method::GET)).flatten()
         });
         let Some((_, endpoint)) = endpoint else {
-            return HTTPException::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method {method} not allowed."))
+            return Err(HTTPException::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method {method} not allowed."))
                 .with_header(ALLOW, entry.allow.clone())
-                .into_response();
+                .into_response());
         };
-        request.set_path_params(params);
-        if endpoint.chain.is_empty() {
-            endpoint.handler.run(request).await
-        } else {
-            let handler: Arc<dyn Endpoint> = endpoint.handler.clone();
-            Next::new(endpoint.chain.clone(), handler).run(request).await
+        if !params.is_empty() {
+            request.set_path_params(params);
         }
+        Ok(endpoint)
     }
 
     fn not_found(&self, request: &Request) -> Response {
