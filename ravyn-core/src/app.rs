@@ -155,7 +155,8 @@ impl Ravyn {
         let limit = self.inner.config.max_body_size;
         if request.body().len() > limit {
             request.set_body(bytes::Bytes::new());
-            return self.reject(request, body_too_large(limit)).await;
+            // Boxed: a rare path whose future would otherwise enlarge every request's.
+            return Box::pin(self.reject(request, body_too_large(limit))).await;
         }
         self.run_chain(request, ChainEnd::Router).await
     }
@@ -168,8 +169,18 @@ impl Ravyn {
     }
 
     async fn run_chain(&self, request: Request, end: ChainEnd<'_>) -> Response {
-        let logged = tracing::enabled!(tracing::Level::INFO)
-            .then(|| (Instant::now(), request.method().clone(), request.uri().path().to_owned()));
+        let logged = tracing::enabled!(tracing::Level::INFO);
+        if self.inner.cors.is_none() && !logged {
+            return self.chain(request, end).await;
+        }
+        // Boxed, so that what CORS and the access log keep while the request runs does not widen
+        // every request's future (hyper moves it into place once per request).
+        Box::pin(self.run_chain_observed(request, end, logged)).await
+    }
+
+    /// [`run_chain`](Self::run_chain) with CORS and/or the access log line.
+    async fn run_chain_observed(&self, request: Request, end: ChainEnd<'_>, logged: bool) -> Response {
+        let logged = logged.then(|| (Instant::now(), request.method().clone(), request.uri().path().to_owned()));
         let response = match &self.inner.cors {
             // CORS wraps everything else, panics' 500s included.
             Some(cors) => cors.around(request, |request| self.chain(request, end)).await,
@@ -206,17 +217,21 @@ impl Ravyn {
     /// CSRF and user middleware go through the dynamic chain.
     async fn chain(&self, mut request: Request, end: ChainEnd<'_>) -> Response {
         let rest = |request| self.after_sessions(request, end);
-        let future = async {
+        let future = async move {
             match (&self.inner.session_middleware, end) {
                 // Nothing between the session step and the router: route first, so a route that
                 // cannot reach its session (see `never_uses_session`) skips the session step and
                 // pays nothing for it. Untouched, the session step changes no answer, 404s and
                 // 405s included.
                 (Some(sessions), ChainEnd::Router) if self.inner.chain.is_empty() => {
-                    match self.inner.router.route(&mut request) {
-                        Err(response) => response,
-                        Ok(endpoint) if endpoint.never_uses_session() => endpoint.run(request).await,
-                        Ok(endpoint) => sessions.around(request, |request| endpoint.run(request)).await,
+                    let endpoint = match self.inner.router.route(&mut request) {
+                        Ok(endpoint) => endpoint,
+                        Err(response) => return response,
+                    };
+                    if endpoint.never_uses_session() {
+                        endpoint.run(request).await
+                    } else {
+                        sessions.around(request, |request| endpoint.run(request)).await
                     }
                 }
                 (Some(sessions), _) => sessions.around(request, rest).await,
@@ -224,7 +239,7 @@ impl Ravyn {
             }
         };
         // Handler panics are answered inside the chain (routing); this catches middleware's.
-        match catch_panic(future).await {
+        match catch_panic(std::pin::pin!(future)).await {
             Ok(response) => response,
             Err(payload) => panic_response(&*payload, self.inner.config.debug),
         }

@@ -5,14 +5,16 @@ use crate::HTTPException;
 use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::task::Poll;
 
-/// Runs `future` to completion, catching a panic from any of its polls.
+/// Runs the pinned `future` to completion, catching a panic from any of its polls.
 ///
-/// The future is polled in place (pinned on this function's own future), so wrapping a layer in
-/// it costs neither an allocation nor a move of the layer's future.
-pub(crate) async fn catch_panic<F: Future>(future: F) -> Result<F::Output, Box<dyn Any + Send>> {
-    let mut future = std::pin::pin!(future);
+/// The caller pins the future in its own frame (`std::pin::pin!`) and lends it: taking the future
+/// by value would keep it twice in this function's state (the argument, and the pinned local).
+pub(crate) fn catch_panic<F: Future + ?Sized>(
+    mut future: Pin<&mut F>,
+) -> impl Future<Output = Result<F::Output, Box<dyn Any + Send>>> + '_ {
     // The future is dropped right after a panic and never polled again, so a broken invariant
     // inside it cannot be observed: unwind safety holds in practice.
     std::future::poll_fn(move |cx| match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
@@ -20,7 +22,6 @@ pub(crate) async fn catch_panic<F: Future>(future: F) -> Result<F::Output, Box<d
         Ok(Poll::Pending) => Poll::Pending,
         Err(payload) => Poll::Ready(Err(payload)),
     })
-    .await
 }
 
 /// The logged 500 a caught panic becomes; the panic's message is added to the body in debug mode.

@@ -11,9 +11,11 @@
 //! that time. It also bounds how long a keep-alive connection may sit idle, as hyper's timer does.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 /// What a connection's requests report to its guard.
 #[derive(Debug)]
@@ -63,20 +65,48 @@ impl Drop for InFlight<'_> {
 }
 
 /// Runs `connection` until it ends, or until it has gone `timeout` without a request in flight;
-/// then it is dropped, which closes it. `None` means it was closed for the timeout.
-pub(crate) async fn guard<C: Future>(connection: C, activity: &Activity, timeout: Duration) -> Option<C::Output> {
-    let mut connection = std::pin::pin!(connection);
-    let sleep = tokio::time::sleep_until(activity.started + timeout);
-    let mut sleep = std::pin::pin!(sleep);
-    loop {
-        tokio::select! {
-            biased;
-            output = &mut connection => return Some(output),
-            () = &mut sleep => match activity.next_deadline(Instant::now(), timeout) {
-                Some(deadline) => sleep.as_mut().reset(deadline),
-                None => return None,
-            },
+/// then it is dropped, which closes it. Outputs `None` when it was closed for the timeout.
+///
+/// A plain future holding its two parts boxed, not an `async fn`: it lives as long as the
+/// connection, and an async fn's future would hold the connection's state (about 1.5 KB) twice
+/// or three times over (the argument, the pinned local, the caller's copy).
+pub(crate) struct Guard<C, A> {
+    connection: Pin<Box<C>>,
+    sleep: Pin<Box<Sleep>>,
+    /// Where the connection's [`Activity`] lives (shared with its requests).
+    activity: A,
+    timeout: Duration,
+}
+
+impl<C: Future, A: AsRef<Activity>> Guard<C, A> {
+    pub(crate) fn new(connection: C, activity: A, timeout: Duration) -> Self {
+        let sleep = Box::pin(tokio::time::sleep_until(activity.as_ref().started + timeout));
+        Guard { connection: Box::pin(connection), sleep, activity, timeout }
+    }
+}
+
+impl<C: Future, A: AsRef<Activity> + Unpin> Future for Guard<C, A> {
+    type Output = Option<C::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Poll::Ready(output) = this.connection.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
         }
+        while this.sleep.as_mut().poll(cx).is_ready() {
+            match this.activity.as_ref().next_deadline(Instant::now(), this.timeout) {
+                // Moved on: poll again so the timer holds this task's waker for the new deadline.
+                Some(deadline) => this.sleep.as_mut().reset(deadline),
+                None => return Poll::Ready(None),
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl AsRef<Activity> for Activity {
+    fn as_ref(&self) -> &Activity {
+        self
     }
 }
 
@@ -88,7 +118,7 @@ mod tests {
     async fn an_idle_connection_is_closed_after_the_timeout() {
         let activity = Activity::new();
         let started = Instant::now();
-        let closed = guard(std::future::pending::<()>(), &activity, Duration::from_secs(30)).await;
+        let closed = Guard::new(std::future::pending::<()>(), &activity, Duration::from_secs(30)).await;
         assert!(closed.is_none());
         assert_eq!(started.elapsed(), Duration::from_secs(30));
     }
@@ -104,9 +134,9 @@ mod tests {
             let in_flight = activity.enter();
             tokio::time::sleep(Duration::from_secs(40)).await;
             drop(in_flight);
-            std::future::pending::<()>().await
+            std::future::pending::<()>().await;
         };
-        let closed = guard(requests, &activity, Duration::from_secs(30)).await;
+        let closed = Guard::new(requests, &activity, Duration::from_secs(30)).await;
         assert!(closed.is_none());
         assert_eq!(started.elapsed(), Duration::from_secs(80));
     }
@@ -114,6 +144,6 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_connection_that_ends_returns_its_output() {
         let activity = Activity::new();
-        assert_eq!(guard(async { 7 }, &activity, Duration::from_secs(1)).await, Some(7));
+        assert_eq!(Guard::new(async { 7 }, &activity, Duration::from_secs(1)).await, Some(7));
     }
 }

@@ -2,9 +2,10 @@
 //! header read time, header size and body size, and graceful shutdown.
 
 use crate::app::{body_too_large, Ravyn};
-use crate::body::Body;
+use crate::handler::BoxFuture;
 use crate::header_timeout::{self, Activity};
 use crate::request::Request;
+use crate::response::Response;
 use crate::HTTPException;
 use bytes::Bytes;
 use http::StatusCode;
@@ -85,24 +86,31 @@ impl Ravyn {
             let context = connection.clone();
             let service = hyper::service::service_fn(move |request| {
                 let context = context.clone();
+                let admission = context.app.admit(request, context.peer);
                 // Not boxed: hyper keeps one heap slot per connection for the in-flight request's
                 // future and reuses it, so boxing it again would cost an allocation per request.
                 // The future is small (a `Request` is one pointer, and the layers up to the
                 // handler's own boxed future are awaited in place).
                 async move {
                     let _in_flight = context.activity.enter();
-                    Ok::<_, Infallible>(context.app.handle_hyper(request, context.peer).await)
+                    let response = match admission {
+                        Admission::Ready(request) => context.app.handle(request).await,
+                        Admission::Slow(slow_path) => slow_path.await,
+                    };
+                    Ok::<_, Infallible>(response.into_http())
                 }
             });
             let served = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
-            let served = graceful.watch(served);
             let timeout = self.config().header_read_timeout();
+            // Built here, so the task's future holds the guard (a few pointers), not the
+            // connection's state a second time.
+            let guarded = header_timeout::Guard::new(graceful.watch(served), connection, timeout);
             tokio::spawn(async move {
-                match header_timeout::guard(served, &connection.activity, timeout).await {
+                match guarded.await {
                     Some(Ok(())) => {}
                     Some(Err(error)) => tracing::debug!(%error, %peer, "connection ended with an error"),
                     None => {
-                        tracing::debug!(%peer, ?timeout, "connection closed: no request headers within header_read_timeout")
+                        tracing::debug!(%peer, ?timeout, "connection closed: no request headers within header_read_timeout");
                     }
                 }
             });
@@ -134,17 +142,43 @@ impl Ravyn {
         builder
     }
 
-    async fn handle_hyper(&self, request: http::Request<Incoming>, peer: SocketAddr) -> http::Response<Body> {
+    /// One request from hyper to the app and back.
+    ///
+    /// hyper keeps this future in a per-connection slot and moves it in for every request, so its
+    /// rare paths (reading a body, refusing a request before routing) are boxed: a GET's future
+    /// stays a few hundred bytes instead of a few KB (memory per connection, and bytes copied per
+    /// request).
+    /// Checks a request's head, before its future is made. Only the common case (no body to
+    /// read, nothing refused) is handled in place by the request's future; the others become
+    /// boxed futures here, so that nothing of theirs (the request head, an error) widens it.
+    fn admit(&self, request: http::Request<Incoming>, peer: SocketAddr) -> Admission {
         let (head, body) = request.into_parts();
-        match self.read_body(&head, body).await {
-            Ok(bytes) => self.handle(Request::from_parts(head, bytes, Some(peer))).await.into_http(),
+        match self.check_head(&head, &body) {
+            Ok(()) if body.is_end_stream() => Admission::Ready(Request::from_parts(head, Bytes::new(), Some(peer))),
+            Ok(()) => {
+                let app = self.clone();
+                Admission::Slow(Box::pin(async move { app.handle_with_body(head, body, peer).await }))
+            }
             // Refused before routing, but still answered through the app's middleware.
-            Err(error) => self.reject(Request::from_parts(head, Bytes::new(), Some(peer)), error).await.into_http(),
+            Err(error) => {
+                let app = self.clone();
+                let request = Request::from_parts(head, Bytes::new(), Some(peer));
+                Admission::Slow(Box::pin(async move { app.reject(request, error).await }))
+            }
         }
     }
 
-    /// Checks the header section's size and reads the body within `max_body_size`.
-    async fn read_body(&self, head: &http::request::Parts, body: Incoming) -> Result<Bytes, HTTPException> {
+    /// Reads the body, then handles the request (or refuses it when the body is too large or
+    /// cannot be read).
+    async fn handle_with_body(&self, head: http::request::Parts, body: Incoming, peer: SocketAddr) -> Response {
+        match self.read_body(body).await {
+            Ok(bytes) => self.handle(Request::from_parts(head, bytes, Some(peer))).await,
+            Err(error) => self.reject(Request::from_parts(head, Bytes::new(), Some(peer)), error).await,
+        }
+    }
+
+    /// Checks the header section's size, and the body's announced size.
+    fn check_head(&self, head: &http::request::Parts, body: &Incoming) -> Result<(), HTTPException> {
         let config = self.config();
         let header_bytes: usize = head.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>()
             + head.uri.path_and_query().map_or(1, |p| p.as_str().len());
@@ -159,9 +193,12 @@ impl Ravyn {
         if body.size_hint().lower() > limit as u64 {
             return Err(body_too_large(limit));
         }
-        if body.is_end_stream() {
-            return Ok(Bytes::new());
-        }
+        Ok(())
+    }
+
+    /// Reads the body within `max_body_size`.
+    async fn read_body(&self, body: Incoming) -> Result<Bytes, HTTPException> {
+        let limit = self.config().max_body_size();
         match Limited::new(body, limit).collect().await {
             Ok(collected) => Ok(collected.to_bytes()),
             Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
@@ -175,6 +212,14 @@ impl Ravyn {
     }
 }
 
+/// How [`Ravyn::admit`] lets a request in.
+enum Admission {
+    /// A request with nothing left to read, to handle in place.
+    Ready(Request),
+    /// Everything else: a body to read first, or a refusal.
+    Slow(BoxFuture<'static, Response>),
+}
+
 /// What a connection's requests share: the app, the peer's address and the connection's
 /// [`Activity`] for its header read timeout. One allocation per connection, one reference count
 /// per request.
@@ -182,6 +227,12 @@ struct ConnectionContext {
     app: Ravyn,
     peer: SocketAddr,
     activity: Activity,
+}
+
+impl AsRef<Activity> for Arc<ConnectionContext> {
+    fn as_ref(&self) -> &Activity {
+        &self.activity
+    }
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM.

@@ -78,7 +78,7 @@ impl HandlerEndpoint {
         }
         // A panic becomes its 500 here, inside the chain, so it travels back out through every
         // middleware like any error response: session writes made before it are kept.
-        match catch_panic(self.handler.call(request)).await {
+        match catch_panic(self.handler.call(request).as_mut()).await {
             Ok(mut response) => {
                 response.set_default_status(self.status);
                 response
@@ -186,15 +186,19 @@ impl Router {
     /// Routes `request` and runs its handler (with the route's middleware, if any). The app
     /// awaits this directly when it has no middleware of its own after the built-in ones.
     pub(crate) async fn dispatch(&self, mut request: Request) -> Response {
-        match self.route(&mut request) {
-            Ok(endpoint) => endpoint.run(request).await,
-            Err(response) => response,
-        }
+        // Not `match self.route(..) { Ok(e) => e.run(request).await, .. }`: the matched `Result`
+        // (a `Response` wide) would stay in this future's state across the await.
+        let endpoint = match self.route(&mut request) {
+            Ok(endpoint) => endpoint,
+            Err(response) => return response,
+        };
+        endpoint.run(request).await
     }
 
     /// Finds the endpoint for `request` and gives the request its path parameters; `Err` is the
     /// answer when there is none (404, 405, or a redirect to the path with or without its
     /// trailing slash).
+    #[allow(clippy::result_large_err)] // The `Err` is the answer, sent as it is: boxing it would only add an allocation.
     pub(crate) fn route(&self, request: &mut Request) -> Result<&RouteEndpoint, Response> {
         let (index, params) = match self.matcher.at(request.path()) {
             Ok(found) => {
