@@ -38,10 +38,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     runtime.enable_all().build()?.block_on(run())
 }
 
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
+    // `RUST_LOG` as a list of `target=level` (or a bare level), e.g. `warn` or `info,ravyn_core=debug`.
+    // `Targets` rather than `EnvFilter`: it needs no regex engine, so the server stays smaller.
+    let filter = std::env::var("RUST_LOG").ok().and_then(|value| value.parse::<Targets>().ok());
+    let filter = filter.unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    tracing_subscriber::registry().with(tracing_subscriber::fmt::layer()).with(filter).init();
     let options = app::Options::from_env()?;
     let app = app::build(&options)?;
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());

@@ -15,6 +15,7 @@ pub mod exception;
 pub mod handler;
 mod header_timeout;
 pub mod middleware;
+mod protocol;
 pub mod request;
 pub mod response;
 pub mod routing;

@@ -2,8 +2,10 @@
 //! header read time, header size and body size, and graceful shutdown.
 
 use crate::app::{body_too_large, Ravyn};
+use crate::body::Body;
 use crate::handler::BoxFuture;
 use crate::header_timeout::{self, Activity};
+use crate::protocol::{self, Protocol};
 use crate::request::Request;
 use crate::response::Response;
 use crate::HTTPException;
@@ -11,15 +13,15 @@ use bytes::Bytes;
 use http::StatusCode;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body as _, Incoming};
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 
 impl Ravyn {
     /// Binds `addr` and serves until Ctrl-C or SIGTERM, then lets in-flight requests finish
@@ -63,7 +65,7 @@ impl Ravyn {
     ) -> io::Result<()> {
         let local = listener.local_addr()?;
         tracing::info!(address = %local, "Ravyn serving on http://{local}");
-        let builder = self.connection_builder();
+        let protocols = Arc::new(self.protocols());
         let graceful = GracefulShutdown::new();
         tokio::pin!(signal);
         loop {
@@ -100,11 +102,11 @@ impl Ravyn {
                     Ok::<_, Infallible>(response.into_http())
                 }
             });
-            let served = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
             let timeout = self.config().header_read_timeout();
             // Built here, so the task's future holds the guard (a few pointers), not the
             // connection's state a second time.
-            let guarded = header_timeout::Guard::new(graceful.watch(served), connection, timeout);
+            let serving = serve_connection(stream, service, protocols.clone(), graceful.watcher());
+            let guarded = header_timeout::Guard::new(serving, connection, timeout);
             tokio::spawn(async move {
                 match guarded.await {
                     Some(Ok(())) => {}
@@ -124,30 +126,24 @@ impl Ravyn {
         Ok(())
     }
 
-    fn connection_builder(&self) -> auto::Builder<TokioExecutor> {
+    /// How connections are served, per protocol.
+    fn protocols(&self) -> Protocols {
         let config = self.config();
-        let mut builder = auto::Builder::new(TokioExecutor::new());
         // No timer for HTTP/1: hyper would arm one per request for its header read timeout;
-        // `header_timeout::guard` keeps one per connection instead.
-        builder
-            .http1()
+        // `header_timeout::Guard` keeps one per connection instead.
+        let mut http1 = http1::Builder::new();
+        http1
             .keep_alive(true)
             // hyper's own limit stays above ours, so ours answers first with a JSON 431; hyper's
             // catches anything larger before it is buffered.
             .max_buf_size((config.max_header_size() * 2).max(16 * 1024));
-        builder
-            .http2()
+        let mut http2 = http2::Builder::new(TokioExecutor::new());
+        http2
             .timer(TokioTimer::new())
             .max_header_list_size(u32::try_from(config.max_header_size() * 2).unwrap_or(u32::MAX));
-        builder
+        Protocols { http1, http2 }
     }
 
-    /// One request from hyper to the app and back.
-    ///
-    /// hyper keeps this future in a per-connection slot and moves it in for every request, so its
-    /// rare paths (reading a body, refusing a request before routing) are boxed: a GET's future
-    /// stays a few hundred bytes instead of a few KB (memory per connection, and bytes copied per
-    /// request).
     /// Checks a request's head, before its future is made. Only the common case (no body to
     /// read, nothing refused) is handled in place by the request's future; the others become
     /// boxed futures here, so that nothing of theirs (the request head, an error) widens it.
@@ -209,6 +205,39 @@ impl Ravyn {
                 Err(HTTPException::new(StatusCode::BAD_REQUEST, "The request body could not be read."))
             }
         }
+    }
+}
+
+/// The connection builders, shared by every connection.
+struct Protocols {
+    http1: http1::Builder,
+    http2: http2::Builder<TokioExecutor>,
+}
+
+/// Serves one connection in the protocol its first bytes show, watched for graceful shutdown.
+async fn serve_connection<S>(
+    stream: TcpStream,
+    service: S,
+    protocols: Arc<Protocols>,
+    watcher: Watcher,
+) -> Result<(), hyper::Error>
+where
+    S: hyper::service::HttpService<Incoming, ResBody = Body> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let protocol = match protocol::detect(&stream).await {
+        Ok(protocol) => protocol,
+        Err(error) => {
+            tracing::debug!(%error, "connection failed before its first request");
+            return Ok(());
+        }
+    };
+    let io = TokioIo::new(stream);
+    match protocol {
+        Protocol::Http1 => watcher.watch(protocols.http1.serve_connection(io, service)).await,
+        // Boxed: HTTP/2's connection state is larger, and most connections are HTTP/1.
+        Protocol::Http2 => Box::pin(watcher.watch(protocols.http2.serve_connection(io, service))).await,
     }
 }
 

@@ -13,7 +13,7 @@ use http::header::{
     ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN, VARY,
 };
 use http::{HeaderMap, Method, StatusCode};
-use regex::Regex;
+use regex_lite::Regex;
 use std::future::Future;
 
 const ANY: &str = "*";
