@@ -67,7 +67,9 @@ fi
 # --- build -------------------------------------------------------------------------------------
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   say "building the login example (release) in the root workspace"
-  cargo build --release --example login --quiet
+  # HTTP/1.1 only, like every peer here (axum's and actix-web's HTTP/2 features are off in bench/):
+  # our default `http2` feature would add h2c code the benchmark never uses.
+  cargo build --release --example login --no-default-features --quiet
   say "building the peers (release) in bench/"
   CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release --locked --quiet --manifest-path bench/Cargo.toml
 fi
@@ -348,6 +350,9 @@ $(cat "$TARGETS")
   (\`WORKER_THREADS=2\`: a tokio multi-thread runtime with 2 workers for ours, hyper-bare and axum;
   \`HttpServer::workers(2)\` for actix-web), so the frameworks share one core the same way; wrk runs
   pinned to CPU $WRK_CPU. Loopback only (127.0.0.1), HTTP/1.1 keep-alive.
+- Every app is built HTTP/1.1-only with cargo's default release profile: ours with
+  \`--no-default-features\` (its default \`http2\` feature adds h2c), axum without its opt-in
+  \`http2\` feature, actix-web with \`default-features = false\` (no \`http2\`).
 - All four servers are started once; each round runs every scenario against A B C D in turn
   (\`$APPS\`), so drifts in the machine's load hit every app alike. A $WARMUP warm-up run per
   app and scenario precedes round 1 and is not recorded.

@@ -434,6 +434,7 @@ async fn request_exposes_path_cookies_client_and_headers() {
     assert_eq!(body, json!({"path": "/inspect", "client_is_loopback": true, "cookie": "dark", "trace": null}));
 }
 
+#[cfg(feature = "http2")]
 #[tokio::test]
 async fn http2_cleartext_is_served() {
     let server = server().await;

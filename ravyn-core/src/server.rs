@@ -13,8 +13,10 @@ use bytes::Bytes;
 use http::StatusCode;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::{Body as _, Incoming};
-use hyper::server::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper::server::conn::http1;
+#[cfg(feature = "http2")]
+use hyper::server::conn::http2;
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use std::convert::Infallible;
 use std::future::Future;
@@ -137,11 +139,19 @@ impl Ravyn {
             // hyper's own limit stays above ours, so ours answers first with a JSON 431; hyper's
             // catches anything larger before it is buffered.
             .max_buf_size((config.max_header_size() * 2).max(16 * 1024));
-        let mut http2 = http2::Builder::new(TokioExecutor::new());
-        http2
-            .timer(TokioTimer::new())
-            .max_header_list_size(u32::try_from(config.max_header_size() * 2).unwrap_or(u32::MAX));
-        Protocols { http1, http2 }
+        #[cfg(feature = "http2")]
+        let http2 = {
+            let mut http2 = http2::Builder::new(hyper_util::rt::TokioExecutor::new());
+            http2
+                .timer(hyper_util::rt::TokioTimer::new())
+                .max_header_list_size(u32::try_from(config.max_header_size() * 2).unwrap_or(u32::MAX));
+            http2
+        };
+        Protocols {
+            http1,
+            #[cfg(feature = "http2")]
+            http2,
+        }
     }
 
     /// Checks a request's head, before its future is made. Only the common case (no body to
@@ -211,7 +221,8 @@ impl Ravyn {
 /// The connection builders, shared by every connection.
 struct Protocols {
     http1: http1::Builder,
-    http2: http2::Builder<TokioExecutor>,
+    #[cfg(feature = "http2")]
+    http2: http2::Builder<hyper_util::rt::TokioExecutor>,
 }
 
 /// Serves one connection in the protocol its first bytes show, watched for graceful shutdown.
@@ -237,7 +248,11 @@ where
     match protocol {
         Protocol::Http1 => watcher.watch(protocols.http1.serve_connection(io, service)).await,
         // Boxed: HTTP/2's connection state is larger, and most connections are HTTP/1.
+        #[cfg(feature = "http2")]
         Protocol::Http2 => Box::pin(watcher.watch(protocols.http2.serve_connection(io, service))).await,
+        // Built without HTTP/2: hyper's HTTP/1 parser refuses the preface and closes.
+        #[cfg(not(feature = "http2"))]
+        Protocol::Http2 => watcher.watch(protocols.http1.serve_connection(io, service)).await,
     }
 }
 
