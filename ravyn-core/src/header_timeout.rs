@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use tokio::time::{Instant, Sleep};
 
@@ -76,12 +76,14 @@ pub(crate) struct Guard<C, A> {
     /// Where the connection's [`Activity`] lives (shared with its requests).
     activity: A,
     timeout: Duration,
+    /// The waker the timer was last polled with, since its last deadline change.
+    registered: Option<Waker>,
 }
 
 impl<C: Future, A: AsRef<Activity>> Guard<C, A> {
     pub(crate) fn new(connection: C, activity: A, timeout: Duration) -> Self {
         let sleep = Box::pin(tokio::time::sleep_until(activity.as_ref().started + timeout));
-        Guard { connection: Box::pin(connection), sleep, activity, timeout }
+        Guard { connection: Box::pin(connection), sleep, activity, timeout, registered: None }
     }
 }
 
@@ -93,6 +95,13 @@ impl<C: Future, A: AsRef<Activity> + Unpin> Future for Guard<C, A> {
         if let Poll::Ready(output) = this.connection.as_mut().poll(cx) {
             return Poll::Ready(Some(output));
         }
+        // The connection wakes this task for every request; the timer need not be polled each
+        // time, only when it fired or does not hold this task's waker yet.
+        if let Some(waker) = &this.registered {
+            if waker.will_wake(cx.waker()) && !this.sleep.is_elapsed() {
+                return Poll::Pending;
+            }
+        }
         while this.sleep.as_mut().poll(cx).is_ready() {
             match this.activity.as_ref().next_deadline(Instant::now(), this.timeout) {
                 // Moved on: poll again so the timer holds this task's waker for the new deadline.
@@ -100,6 +109,7 @@ impl<C: Future, A: AsRef<Activity> + Unpin> Future for Guard<C, A> {
                 None => return Poll::Ready(None),
             }
         }
+        this.registered = Some(cx.waker().clone());
         Poll::Pending
     }
 }
