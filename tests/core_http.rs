@@ -537,13 +537,19 @@ async fn graceful_shutdown_lets_in_flight_requests_finish() {
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no new connections after shutdown");
 }
 
-#[tokio::test]
-async fn slow_header_senders_are_cut_off() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// A server whose header read timeout is 300 ms, and a raw connection to it.
+async fn connect_with_header_timeout() -> (TestServer, tokio::net::TcpStream) {
     init_logs();
     let app = Ravyn::builder().routes(routes()).header_read_timeout(Duration::from_millis(300)).build().unwrap();
     let server = TestServer::start(app).await;
-    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    (server, stream)
+}
+
+#[tokio::test]
+async fn slow_header_senders_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_server, mut stream) = connect_with_header_timeout().await;
     stream.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n").await.unwrap();
     let mut buf = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(3), stream.read_to_end(&mut buf)).await;
@@ -578,10 +584,7 @@ async fn get_on(stream: &mut tokio::net::TcpStream, path: &str) -> String {
 #[tokio::test]
 async fn a_keep_alive_connection_is_cut_off_when_its_next_headers_are_slow() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    init_logs();
-    let app = Ravyn::builder().routes(routes()).header_read_timeout(Duration::from_millis(300)).build().unwrap();
-    let server = TestServer::start(app).await;
-    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (_server, mut stream) = connect_with_header_timeout().await;
     assert!(get_on(&mut stream, "/hello").await.starts_with("HTTP/1.1 200"));
     stream.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n").await.unwrap();
     let started = std::time::Instant::now();
@@ -594,10 +597,7 @@ async fn a_keep_alive_connection_is_cut_off_when_its_next_headers_are_slow() {
 
 #[tokio::test]
 async fn the_header_timeout_spares_busy_connections_and_slow_handlers() {
-    init_logs();
-    let app = Ravyn::builder().routes(routes()).header_read_timeout(Duration::from_millis(300)).build().unwrap();
-    let server = TestServer::start(app).await;
-    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let (_server, mut stream) = connect_with_header_timeout().await;
     // Requests 100 ms apart for 800 ms in all, well past the timeout, on one connection.
     for _ in 0..8 {
         assert!(get_on(&mut stream, "/hello").await.starts_with("HTTP/1.1 200"));
