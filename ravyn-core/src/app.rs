@@ -37,8 +37,8 @@ struct AppInner {
     router: Arc<Router>,
     /// The same router, as the chain's endpoint.
     router_endpoint: Arc<dyn Endpoint>,
-    sessions: Option<SessionManager>,
-    /// The session step, called directly by the app (see [`Ravyn::chain`]), not through `chain`.
+    /// The session step (holding the app's session manager), called directly by the app (see
+    /// [`Ravyn::chain`]), not through `chain`.
     session_middleware: Option<SessionMiddleware>,
     /// The outermost built-in middleware, run around the chain rather than as its first link, so
     /// a request without `Origin` costs a header lookup instead of a middleware hop.
@@ -146,7 +146,7 @@ impl Ravyn {
 
     /// The session manager, when the app has a session configuration.
     pub fn session_manager(&self) -> Option<&SessionManager> {
-        self.inner.sessions.as_ref()
+        self.inner.session_middleware.as_ref().map(|sessions| &sessions.manager)
     }
 
     /// Handles one request through the whole chain: app middleware, routing, route middleware,
@@ -445,7 +445,7 @@ impl RavynBuilder {
         // `run_chain`), then the session, then CSRF (a refused request never reaches user code;
         // its cookie joins the session's).
         // The session step is called directly (see `Ravyn::chain`), outside this list.
-        let session_middleware = sessions.as_ref().map(|manager| SessionMiddleware { manager: manager.clone() });
+        let session_middleware = sessions.map(|manager| SessionMiddleware { manager });
         let mut chain: Vec<MiddlewareRef> = Vec::with_capacity(self.middleware.len() + 1);
         if let Some(csrf) = csrf {
             chain.push(csrf.into());
@@ -459,7 +459,6 @@ impl RavynBuilder {
                 chain: chain.into(),
                 router,
                 router_endpoint,
-                sessions,
                 session_middleware,
                 cors,
             }),
