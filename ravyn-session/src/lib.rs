@@ -99,6 +99,12 @@ pub use config::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
 pub use incoming::IncomingCookie;
 pub use manager::{CookieUpdate, FinishError, SessionManager};
 pub use session::{Session, SessionError};
+#[cfg(feature = "mysql")]
+pub use store::MySqlStore;
+#[cfg(feature = "postgres")]
+pub use store::PostgresStore;
 #[cfg(feature = "redis")]
 pub use store::RedisStore;
+#[cfg(feature = "sqlite")]
+pub use store::SqliteStore;
 pub use store::{MemoryStore, Record, SessionId, SessionStore, StoreError};

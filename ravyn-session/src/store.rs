@@ -118,8 +118,16 @@
 
 mod id;
 mod memory;
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+mod sql;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 use std::fmt;
 use std::future::Future;
@@ -133,8 +141,18 @@ use serde_json::{Map, Value};
 pub(crate) use id::IdSigner;
 pub use id::SessionId;
 pub use memory::MemoryStore;
+#[cfg(feature = "mysql")]
+pub use mysql::MySqlStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 #[cfg(feature = "redis")]
 pub use redis::RedisStore;
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+pub use sql::cleanup::{CleanupConfig, CleanupStats, CleanupTask};
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+pub use sql::TableNameError;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 
 /// A boxed, sendable future: what [`SessionStore`] methods return, so the trait stays object safe
 /// without an `async-trait` dependency.
