@@ -420,7 +420,7 @@ fn create_table_sql(table: &TableName) -> String {
          issued_at  BIGINT      NOT NULL COMMENT 'seconds since the Unix epoch',\n    \
          expires_at DATETIME(6) NOT NULL COMMENT 'UTC, compared with UTC_TIMESTAMP(6)',\n    \
          KEY `{}` (expires_at)\n\
-         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT='ravyn-session store, schema v1'",
+         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='ravyn-session store, schema v1'",
         table.quoted('`'),
         table.index_name()
     )
@@ -523,5 +523,188 @@ impl SessionStore for MySqlStore {
             .await?;
             Ok(if deleted > 0 { DeleteOutcome::Deleted } else { DeleteOutcome::NotFound })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Against the real MariaDB/MySQL at `MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`;
+    //! `.ci/ensure-databases` starts one), each test in tables of its own.
+
+    use super::*;
+    use crate::store::sql::testing::{eventually, fresh_name};
+    use futures_util::future::join_all;
+
+    fn url() -> String {
+        std::env::var("MYSQL_URL").unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned())
+    }
+
+    async fn admin() -> MySqlPool {
+        match MySqlPoolOptions::new().max_connections(4).connect(&url()).await {
+            Ok(pool) => pool,
+            Err(error) => panic!(
+                "no MariaDB/MySQL answers at {} ({error}): run `bash .ci/ensure-databases` (or set MYSQL_URL)",
+                url()
+            ),
+        }
+    }
+
+    async fn fresh_store() -> (MySqlStore, MySqlPool) {
+        let admin = admin().await;
+        let store = MySqlStore::new(admin.clone()).table(&fresh_name("t")).unwrap();
+        store.migrate().await.unwrap();
+        (store, admin)
+    }
+
+    async fn drop_table(admin: &MySqlPool, store: &MySqlStore) {
+        sqlx::query(&format!("DROP TABLE IF EXISTS {}", store.table.quoted('`'))).execute(admin).await.unwrap();
+    }
+
+    async fn count(admin: &MySqlPool, store: &MySqlStore) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {}", store.table.quoted('`'))).fetch_one(admin).await.unwrap()
+    }
+
+    fn record(n: u64) -> Record {
+        let mut data = serde_json::Map::new();
+        data.insert("n".into(), n.into());
+        Record::new(data, 1_700_000_000, 1_700_000_000)
+    }
+
+    #[tokio::test]
+    async fn passes_the_conformance_suite() {
+        let (store, admin) = fresh_store().await;
+        crate::conformance::run(&store).await;
+        drop_table(&admin, &store).await;
+    }
+
+    #[tokio::test]
+    async fn rows_hold_the_id_hash_and_a_utc_expiry_past_2038() {
+        let (store, admin) = fresh_store().await;
+        let id = SessionId::random().unwrap();
+        store.create(&id, &record(1), Duration::from_secs(3600)).await.unwrap();
+        let row = sqlx::query(&format!(
+            "SELECT id_hash, data, TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(6), expires_at) FROM {}",
+            store.table.quoted('`')
+        ))
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+        let (hash, data, ttl): (Vec<u8>, String, i64) = (row.get(0), row.get(1), row.get(2));
+        assert_eq!(hash, sql::id_hash(&id));
+        assert_eq!(data, r#"{"n":1}"#);
+        assert!((3590..=3600).contains(&ttl), "{ttl}");
+        // DATETIME(6), not TIMESTAMP: a session may expire after 2038.
+        let long = SessionId::random().unwrap();
+        let years = Duration::from_secs(20 * 365 * 24 * 3600);
+        assert_eq!(store.create(&long, &record(2), years).await.unwrap(), CreateOutcome::Created);
+        assert_eq!(store.load(&long).await.unwrap(), Some(record(2)));
+        drop_table(&admin, &store).await;
+    }
+
+    #[tokio::test]
+    async fn the_session_time_zone_does_not_matter() {
+        let table = fresh_name("t");
+        let table = &table;
+        let zoned = |zone: &'static str| async move {
+            let pool = MySqlPoolOptions::new()
+                .max_connections(2)
+                .after_connect(move |connection, _| {
+                    Box::pin(async move {
+                        let sql = format!("SET time_zone = '{zone}'");
+                        sqlx::Executor::execute(connection, sql.as_str()).await.map(drop)
+                    })
+                })
+                .connect(&url())
+                .await
+                .unwrap();
+            MySqlStore::new(pool).table(table).unwrap()
+        };
+        // The widest offsets both MySQL and MariaDB accept: a day apart, nearly.
+        let (east, west) = (zoned("+13:00").await, zoned("-12:00").await);
+        east.migrate().await.unwrap();
+        let (a, b) = (SessionId::random().unwrap(), SessionId::random().unwrap());
+        east.create(&a, &record(1), Duration::from_secs(3600)).await.unwrap();
+        west.create(&b, &record(2), Duration::from_secs(3600)).await.unwrap();
+        assert_eq!(west.delete_expired(100).await.unwrap(), 0);
+        assert_eq!(east.delete_expired(100).await.unwrap(), 0);
+        assert_eq!(west.load(&a).await.unwrap(), Some(record(1)));
+        assert_eq!(east.load(&b).await.unwrap(), Some(record(2)));
+        drop_table(&admin().await, &east).await;
+    }
+
+    #[tokio::test]
+    async fn migrate_is_idempotent_and_safe_when_eight_instances_start_at_once() {
+        let table = fresh_name("t");
+        let mut stores = Vec::new();
+        for _ in 0..8 {
+            stores.push(MySqlStore::connect(&url()).await.unwrap().table(&table).unwrap());
+        }
+        let results = join_all(stores.iter().map(MySqlStore::migrate)).await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        stores[0].migrate().await.unwrap();
+        let id = SessionId::random().unwrap();
+        stores[2].create(&id, &record(1), Duration::from_secs(60)).await.unwrap();
+        assert_eq!(stores[6].load(&id).await.unwrap(), Some(record(1)));
+        drop_table(&admin().await, &stores[0]).await;
+    }
+
+    #[tokio::test]
+    async fn migrate_works_for_a_user_that_may_only_read_and_write_the_table() {
+        let admin = admin().await;
+        let table = fresh_name("t");
+        sqlx::raw_sql(&MySqlStore::migration_sql(&table).unwrap()).execute(&admin).await.unwrap();
+        let (user, password) = (fresh_name("ravyn_user"), fresh_name("pw"));
+        let database: String = sqlx::query_scalar("SELECT DATABASE()").fetch_one(&admin).await.unwrap();
+        for statement in [
+            format!("CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'"),
+            format!("GRANT SELECT, INSERT, UPDATE, DELETE ON `{database}`.`{table}` TO '{user}'@'%'"),
+        ] {
+            sqlx::query(&statement).execute(&admin).await.unwrap();
+        }
+        let options: MySqlConnectOptions = url().parse().unwrap();
+        let options = options.username(&user).password(&password);
+        let pool = MySqlPoolOptions::new().connect_with(options).await.unwrap();
+        let store = MySqlStore::new(pool).table(&table).unwrap();
+        store.migrate().await.unwrap();
+        crate::conformance::run(&store).await;
+        let error = store.clone().table(&fresh_name("t")).unwrap().migrate().await.unwrap_err();
+        let chain =
+            format!("{error}: {}", std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default());
+        assert!(chain.to_lowercase().contains("denied"), "that user could not have created it: {chain}");
+        store.pool().close().await;
+        sqlx::query(&format!("DROP USER '{user}'@'%'")).execute(&admin).await.unwrap();
+        sqlx::query(&format!("DROP TABLE `{table}`")).execute(&admin).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn cleanup_deletes_10000_expired_rows_in_batches_and_keeps_live_ones() {
+        let (store, admin) = fresh_store().await;
+        let t = store.table.quoted('`');
+        for chunk in 0..10 {
+            let values: Vec<String> = (0..1_000)
+                .map(|i| {
+                    format!(
+                        "(UNHEX(SHA2('expired{chunk}-{i}', 256)), '{{}}', 0, 0, UTC_TIMESTAMP(6) - INTERVAL 1 HOUR)"
+                    )
+                })
+                .collect();
+            sqlx::query(&format!("INSERT INTO {t} VALUES {}", values.join(","))).execute(&admin).await.unwrap();
+        }
+        let live: Vec<SessionId> = (0..50).map(|_| SessionId::random().unwrap()).collect();
+        for id in &live {
+            store.create(id, &record(7), Duration::from_secs(3600)).await.unwrap();
+        }
+        assert_eq!(count(&admin, &store).await, 10_050);
+        assert_eq!(store.delete_expired_batch(1_000).await.unwrap(), 1_000, "one statement deletes one batch");
+        let cleanup = store.spawn_cleanup(CleanupConfig::every(Duration::from_millis(50)).batch_size(1_000));
+        eventually(30, "the cleanup task deleted the other 9,000", async || cleanup.stats().rows_deleted == 9_000)
+            .await;
+        assert!(cleanup.stats().batches >= 9, "{:?}", cleanup.stats());
+        cleanup.stop().await;
+        assert_eq!(count(&admin, &store).await, 50, "live sessions stay");
+        for id in &live {
+            assert_eq!(store.load(id).await.unwrap(), Some(record(7)));
+        }
+        drop_table(&admin, &store).await;
     }
 }

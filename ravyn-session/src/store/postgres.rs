@@ -550,3 +550,308 @@ fn binds<'a>(hash: &'a [u8; 32], data: &'a str, record: &Record, ttl: Duration) 
         new_hash: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Against the real PostgreSQL at `POSTGRES_URL` (default
+    //! `postgres://postgres@127.0.0.1:5432/test`; `.ci/ensure-databases` starts one), each test
+    //! in tables of its own.
+
+    use super::*;
+    use crate::store::sql::testing::{eventually, fresh_name};
+    use futures_util::future::join_all;
+    use sqlx::postgres::PgConnectOptions;
+
+    fn url() -> String {
+        std::env::var("POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    }
+
+    async fn admin() -> PgPool {
+        match PgPoolOptions::new().max_connections(4).connect(&url()).await {
+            Ok(pool) => pool,
+            Err(error) => panic!(
+                "no PostgreSQL answers at {} ({error}): run `bash .ci/ensure-databases` (or set POSTGRES_URL)",
+                url()
+            ),
+        }
+    }
+
+    /// A migrated store on a fresh table, and the admin pool to look inside.
+    async fn fresh_store() -> (PostgresStore, PgPool) {
+        let admin = admin().await;
+        let store = PostgresStore::new(admin.clone()).table(&fresh_name("t")).unwrap();
+        store.migrate().await.unwrap();
+        (store, admin)
+    }
+
+    async fn drop_table(admin: &PgPool, store: &PostgresStore) {
+        sqlx::query(&format!("DROP TABLE IF EXISTS {}", store.table.quoted('"'))).execute(admin).await.unwrap();
+    }
+
+    async fn count(admin: &PgPool, store: &PostgresStore) -> i64 {
+        sqlx::query_scalar(&format!("SELECT count(*) FROM {}", store.table.quoted('"'))).fetch_one(admin).await.unwrap()
+    }
+
+    fn record(n: u64) -> Record {
+        let mut data = serde_json::Map::new();
+        data.insert("n".into(), n.into());
+        Record::new(data, 1_700_000_000, 1_700_000_000)
+    }
+
+    #[tokio::test]
+    async fn passes_the_conformance_suite() {
+        let (store, admin) = fresh_store().await;
+        crate::conformance::run(&store).await;
+        drop_table(&admin, &store).await;
+    }
+
+    #[tokio::test]
+    async fn connect_builds_a_working_store_with_its_own_pool() {
+        let store = PostgresStore::connect(&url()).await.unwrap().table(&fresh_name("t")).unwrap();
+        store.migrate().await.unwrap();
+        let id = SessionId::random().unwrap();
+        assert_eq!(store.create(&id, &record(1), Duration::from_secs(60)).await.unwrap(), CreateOutcome::Created);
+        assert_eq!(store.load(&id).await.unwrap(), Some(record(1)));
+        drop_table(&admin().await, &store).await;
+        assert!(PostgresStore::connect("mysql://x").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn rows_hold_the_id_hash_json_in_order_and_a_database_expiry() {
+        let (store, admin) = fresh_store().await;
+        let id = SessionId::random().unwrap();
+        let mut data = serde_json::Map::new();
+        data.insert("zebra".into(), 1.into());
+        data.insert("apple".into(), 2.into());
+        store.create(&id, &Record::new(data, 10, 20), Duration::from_secs(3600)).await.unwrap();
+        let row = sqlx::query(&format!(
+            "SELECT id_hash, data::text, created_at, issued_at, \
+             EXTRACT(EPOCH FROM expires_at - now())::float8, pg_typeof(data)::text FROM {}",
+            store.table.quoted('"')
+        ))
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+        let (hash, data, created_at, issued_at, ttl, data_type): (Vec<u8>, String, i64, i64, f64, String) =
+            (row.get(0), row.get(1), row.get(2), row.get(3), row.get(4), row.get(5));
+        assert_eq!(hash, sql::id_hash(&id), "the key is the id's SHA-256");
+        assert_ne!(hash, id.as_str().as_bytes());
+        assert_eq!(data, r#"{"zebra":1,"apple":2}"#, "json keeps the text and key order");
+        assert_eq!(data_type, "json");
+        assert_eq!((created_at, issued_at), (10, 20));
+        assert!((3590.0..=3600.0).contains(&ttl), "expires_at is now() + ttl by the database: {ttl}");
+        drop_table(&admin, &store).await;
+    }
+
+    #[tokio::test]
+    async fn migrate_is_idempotent_and_safe_when_eight_instances_start_at_once() {
+        let table = fresh_name("t");
+        let mut stores = Vec::new();
+        for _ in 0..8 {
+            // Eight instances: eight pools, as eight processes would have.
+            stores.push(PostgresStore::connect(&url()).await.unwrap().table(&table).unwrap());
+        }
+        let results = join_all(stores.iter().map(PostgresStore::migrate)).await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        stores[0].migrate().await.unwrap();
+        let admin = admin().await;
+        let (table_exists, index_exists, comment): (bool, bool, Option<String>) = {
+            let row = sqlx::query(
+                "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL, obj_description(to_regclass($1))",
+            )
+            .bind(format!("\"{table}\""))
+            .bind(format!("\"{table}_expires_at_idx\""))
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+            (row.get(0), row.get(1), row.get(2))
+        };
+        assert!(table_exists && index_exists);
+        assert_eq!(comment.as_deref(), Some(SCHEMA_COMMENT));
+        let id = SessionId::random().unwrap();
+        stores[3].create(&id, &record(1), Duration::from_secs(60)).await.unwrap();
+        assert_eq!(stores[5].load(&id).await.unwrap(), Some(record(1)));
+        drop_table(&admin, &stores[0]).await;
+    }
+
+    /// A role of this test's own, with a password (works whatever pg_hba.conf asks of TCP
+    /// logins), dropped at the end.
+    async fn role(admin: &PgPool) -> (String, String) {
+        let (name, password) = (fresh_name("ravyn_role"), fresh_name("pw"));
+        sqlx::query(&format!("CREATE ROLE {name} LOGIN PASSWORD '{password}'")).execute(admin).await.unwrap();
+        let database: String = sqlx::query_scalar("SELECT current_database()").fetch_one(admin).await.unwrap();
+        let can_create: bool = sqlx::query_scalar("SELECT has_database_privilege($1, $2, 'CREATE')")
+            .bind(&name)
+            .bind(&database)
+            .fetch_one(admin)
+            .await
+            .unwrap();
+        assert!(!can_create, "the role must not have CREATE on the database");
+        let options: PgConnectOptions = url().parse().unwrap();
+        let options = options.username(&name).password(&password);
+        let url = format!("postgres://{name}:{password}@{}:{}/{database}", options.get_host(), options.get_port());
+        (name, url)
+    }
+
+    #[tokio::test]
+    async fn migrate_works_without_create_on_the_database_and_for_a_role_that_may_only_read_and_write() {
+        let admin = admin().await;
+        let (role, role_url) = role(&admin).await;
+        let (own_schema, shared_schema) = (fresh_name("s"), fresh_name("s"));
+        for statement in [
+            format!("CREATE SCHEMA {own_schema}"),
+            format!("GRANT USAGE, CREATE ON SCHEMA {own_schema} TO {role}"),
+            format!("CREATE SCHEMA {shared_schema}"),
+            format!("GRANT USAGE ON SCHEMA {shared_schema} TO {role}"),
+        ] {
+            sqlx::query(&statement).execute(&admin).await.unwrap();
+        }
+
+        // 1. CREATE on its schema only, none on the database: migrate creates the table.
+        let store = PostgresStore::connect(&role_url).await.unwrap().table(&format!("{own_schema}.sessions")).unwrap();
+        store.migrate().await.unwrap();
+        store.migrate().await.unwrap();
+        crate::conformance::run(&store).await;
+
+        // 2. Only SELECT/INSERT/UPDATE/DELETE on a table someone else created (with the SQL from
+        // migration_sql): migrate checks, finds it, and creates nothing.
+        let table = format!("{shared_schema}.sessions");
+        sqlx::raw_sql(&PostgresStore::migration_sql(&table).unwrap()).execute(&admin).await.unwrap();
+        sqlx::query(&format!("GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        let store = PostgresStore::connect(&role_url).await.unwrap().table(&table).unwrap();
+        store.migrate().await.unwrap();
+        crate::conformance::run(&store).await;
+        // ...and that role really could not have created it.
+        let other = store.clone().table(&format!("{shared_schema}.other")).unwrap();
+        let error = other.migrate().await.unwrap_err();
+        let chain =
+            format!("{error}: {}", std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default());
+        assert!(chain.contains("permission denied"), "{chain}");
+
+        store.pool().close().await;
+        for statement in [
+            format!("DROP SCHEMA {own_schema} CASCADE"),
+            format!("DROP SCHEMA {shared_schema} CASCADE"),
+            format!("DROP ROLE {role}"),
+        ] {
+            sqlx::query(&statement).execute(&admin).await.unwrap();
+        }
+    }
+
+    /// A pool whose sessions use `zone` as their TimeZone (set after connecting: sqlx itself
+    /// asks for UTC at start-up, which an application's own pool may well change).
+    async fn pool_in_zone(zone: &'static str) -> PgPool {
+        let pool = PgPoolOptions::new()
+            .max_connections(2)
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    sqlx::Executor::execute(connection, format!("SET TimeZone = '{zone}'").as_str()).await.map(drop)
+                })
+            })
+            .connect(&url())
+            .await
+            .unwrap();
+        let shown: String = sqlx::query_scalar("SHOW TimeZone").fetch_one(&pool).await.unwrap();
+        assert_eq!(shown, zone);
+        pool
+    }
+
+    #[tokio::test]
+    async fn one_clock_whatever_the_sessions_time_zone() {
+        // UTC+14 and UTC-10: a day apart in local time.
+        let table = fresh_name("t");
+        let east = PostgresStore::new(pool_in_zone("Pacific/Kiritimati").await).table(&table).unwrap();
+        let west = PostgresStore::new(pool_in_zone("America/Adak").await).table(&table).unwrap();
+        east.migrate().await.unwrap();
+        crate::conformance::run(&east).await;
+        east.delete_expired(1_000).await.unwrap(); // what the suite left to expire
+
+        let (id, short) = (SessionId::random().unwrap(), SessionId::random().unwrap());
+        east.create(&id, &record(1), Duration::from_secs(3600)).await.unwrap();
+        east.create(&short, &record(2), Duration::from_secs(1)).await.unwrap();
+        assert_eq!(west.load(&id).await.unwrap(), Some(record(1)), "written at UTC+14, live at UTC-10");
+        assert_eq!(west.delete_expired(1_000).await.unwrap(), 0, "the other zone's cleanup deletes no live row");
+        let written_west = SessionId::random().unwrap();
+        west.create(&written_west, &record(4), Duration::from_secs(3600)).await.unwrap();
+        assert_eq!(east.delete_expired(1_000).await.unwrap(), 0, "nor the other way round");
+        assert_eq!(east.load(&written_west).await.unwrap(), Some(record(4)));
+        assert_eq!(west.update(&id, &record(3), Duration::from_secs(3600)).await.unwrap(), UpdateOutcome::Updated);
+        tokio::time::sleep(Duration::from_millis(1_200)).await;
+        assert_eq!(west.load(&short).await.unwrap(), None, "a 1 s session has expired in every zone");
+        assert_eq!(east.load(&short).await.unwrap(), None);
+        assert_eq!(west.delete_expired(1_000).await.unwrap(), 1, "only the expired row");
+        assert_eq!(east.load(&id).await.unwrap(), Some(record(3)));
+        drop_table(&admin().await, &east).await;
+    }
+
+    /// 10,000 expired rows (inserted directly) beside 50 live sessions.
+    async fn expired_rows(admin: &PgPool, store: &PostgresStore, from: i32) {
+        sqlx::query(&format!(
+            "INSERT INTO {} SELECT sha256(('expired' || g)::bytea), '{{}}', 0, 0, now() - interval '1 hour' \
+             FROM generate_series($1, $1 + 9999) g",
+            store.table.quoted('"')
+        ))
+        .bind(from)
+        .execute(admin)
+        .await
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn cleanup_deletes_10000_expired_rows_in_batches_and_keeps_live_ones() {
+        let (store, admin) = fresh_store().await;
+        expired_rows(&admin, &store, 0).await;
+        let live: Vec<SessionId> = (0..50).map(|_| SessionId::random().unwrap()).collect();
+        for id in &live {
+            store.create(id, &record(7), Duration::from_secs(3600)).await.unwrap();
+        }
+        assert_eq!(count(&admin, &store).await, 10_050);
+        assert_eq!(store.delete_expired_batch(1_000).await.unwrap(), 1_000, "one statement deletes one batch");
+
+        let cleanup = store.spawn_cleanup(CleanupConfig::every(Duration::from_millis(50)).batch_size(1_000));
+        eventually(30, "the cleanup task deleted the other 9,000", async || cleanup.stats().rows_deleted == 9_000)
+            .await;
+        let stats = cleanup.stats();
+        assert!(stats.batches >= 9, "in batches of 1,000: {stats:?}");
+        assert_eq!(stats.failed_runs, 0);
+        cleanup.stop().await;
+        assert_eq!(count(&admin, &store).await, 50, "live sessions stay");
+        for id in &live {
+            assert_eq!(store.load(id).await.unwrap(), Some(record(7)));
+        }
+
+        // Two instances cleaning at once take different rows (SKIP LOCKED): nothing deleted
+        // twice, nothing left, no error.
+        expired_rows(&admin, &store, 100_000).await;
+        let other = PostgresStore::connect(&url()).await.unwrap().table(&store.get_table()).unwrap();
+        let (a, b) = tokio::join!(store.delete_expired(500), other.delete_expired(500));
+        assert_eq!(a.unwrap() + b.unwrap(), 10_000);
+        assert_eq!(count(&admin, &store).await, 50);
+        drop_table(&admin, &store).await;
+    }
+
+    #[tokio::test]
+    async fn a_database_that_never_answers_fails_each_call_within_the_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hung = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                held.push(socket); // never answered
+            }
+        });
+        let pool = PgPoolOptions::new().connect_lazy(&format!("postgres://postgres@{addr}/test")).unwrap();
+        let store = PostgresStore::new(pool).timeout(Duration::from_millis(300));
+        let id = SessionId::random().unwrap();
+        for _ in 0..2 {
+            let started = std::time::Instant::now();
+            let error = store.load(&id).await.unwrap_err();
+            assert!(error.to_string().contains("timed out"), "{error}");
+            assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+        }
+        hung.abort();
+    }
+}

@@ -554,3 +554,116 @@ impl SessionStore for SqliteStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sql::testing::{eventually, fresh_name};
+    use futures_util::future::join_all;
+
+    /// A database file of this test's own, removed when dropped.
+    struct TempDb(std::path::PathBuf);
+
+    impl TempDb {
+        fn new() -> Self {
+            TempDb(std::env::temp_dir().join(format!("{}.db", fresh_name("ravyn-sqlite-test"))))
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+            }
+        }
+    }
+
+    fn record(n: u64) -> Record {
+        let mut data = serde_json::Map::new();
+        data.insert("n".into(), n.into());
+        Record::new(data, 1_700_000_000, 1_700_000_000)
+    }
+
+    #[tokio::test]
+    async fn passes_the_conformance_suite_on_a_wal_file() {
+        let db = TempDb::new();
+        let store = SqliteStore::open(&db.0).await.unwrap();
+        store.migrate().await.unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(mode, "wal");
+        crate::conformance::run(&store).await;
+    }
+
+    #[tokio::test]
+    async fn passes_the_conformance_suite_in_memory_and_by_url() {
+        let store = SqliteStore::connect("sqlite::memory:").await.unwrap().table("custom_sessions").unwrap();
+        store.migrate().await.unwrap();
+        crate::conformance::run(&store).await;
+        assert_eq!(store.pool().size(), 1, "one connection: each would be a database of its own");
+    }
+
+    #[tokio::test]
+    async fn a_url_creates_the_file_if_missing() {
+        let db = TempDb::new();
+        assert!(!db.0.exists());
+        let store = SqliteStore::connect(&format!("sqlite://{}", db.0.display())).await.unwrap();
+        store.migrate().await.unwrap();
+        assert!(db.0.exists());
+    }
+
+    #[tokio::test]
+    async fn two_instances_on_one_file_share_sessions_and_writes_wait_their_turn() {
+        let db = TempDb::new();
+        let (a, b) = (SqliteStore::open(&db.0).await.unwrap(), SqliteStore::open(&db.0).await.unwrap());
+        let (ma, mb) = tokio::join!(a.migrate(), b.migrate());
+        ma.unwrap();
+        mb.unwrap();
+        let id = SessionId::random().unwrap();
+        a.create(&id, &record(1), Duration::from_secs(60)).await.unwrap();
+        assert_eq!(b.load(&id).await.unwrap(), Some(record(1)));
+        assert_eq!(b.delete(&id).await.unwrap(), DeleteOutcome::Deleted);
+        assert_eq!(a.update(&id, &record(2), Duration::from_secs(60)).await.unwrap(), UpdateOutcome::Gone);
+        // 200 writes from two pools at once: each waits for the write lock, none fails.
+        let ids: Vec<SessionId> = (0..200).map(|_| SessionId::random().unwrap()).collect();
+        let records: Vec<Record> = (0..200).map(record).collect();
+        let writes = join_all(ids.iter().zip(&records).enumerate().map(|(i, (id, record))| {
+            let store = if i % 2 == 0 { &a } else { &b };
+            store.create(id, record, Duration::from_secs(60))
+        }))
+        .await;
+        assert!(writes.iter().all(|w| matches!(w, Ok(CreateOutcome::Created))), "{writes:?}");
+    }
+
+    #[tokio::test]
+    async fn cleanup_deletes_10000_expired_rows_in_batches_and_keeps_live_ones() {
+        let db = TempDb::new();
+        let store = SqliteStore::open(&db.0).await.unwrap();
+        store.migrate().await.unwrap();
+        let t = store.table.quoted('"');
+        sqlx::query(&format!(
+            "WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 10000) \
+             INSERT INTO {t} SELECT randomblob(32), '{{}}', 0, 0, {NOW_MS} - 3600000 FROM g"
+        ))
+        .execute(store.pool())
+        .await
+        .unwrap();
+        let live: Vec<SessionId> = (0..50).map(|_| SessionId::random().unwrap()).collect();
+        for id in &live {
+            store.create(id, &record(7), Duration::from_secs(3600)).await.unwrap();
+        }
+        let count = || async {
+            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(store.pool()).await.unwrap()
+        };
+        assert_eq!(count().await, 10_050);
+        assert_eq!(store.delete_expired_batch(1_000).await.unwrap(), 1_000, "one statement deletes one batch");
+        let cleanup = store.spawn_cleanup(CleanupConfig::every(Duration::from_millis(50)).batch_size(1_000));
+        eventually(30, "the cleanup task deleted the other 9,000", async || cleanup.stats().rows_deleted == 9_000)
+            .await;
+        assert!(cleanup.stats().batches >= 9, "{:?}", cleanup.stats());
+        cleanup.stop().await;
+        assert_eq!(count().await, 50, "live sessions stay");
+        for id in &live {
+            assert_eq!(store.load(id).await.unwrap(), Some(record(7)));
+        }
+    }
+}

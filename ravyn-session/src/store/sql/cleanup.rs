@@ -320,3 +320,93 @@ async fn run<S: ExpiredRows>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The task's own logic, against a store that only counts (the SQL stores' tests run it
+    //! against real databases).
+
+    use super::*;
+    use std::sync::Mutex;
+
+    /// `expired` rows to delete; the first `failures` calls fail as if the database were down.
+    #[derive(Clone)]
+    struct Fake(Arc<Mutex<(u64, u32)>>);
+
+    impl Fake {
+        fn new(expired: u64, failures: u32) -> Self {
+            Fake(Arc::new(Mutex::new((expired, failures))))
+        }
+
+        fn add(&self, rows: u64) {
+            self.0.lock().unwrap().0 += rows;
+        }
+    }
+
+    impl ExpiredRows for Fake {
+        async fn delete_expired_batch(&self, limit: u32) -> Result<u64, StoreError> {
+            let mut state = self.0.lock().unwrap();
+            if state.1 > 0 {
+                state.1 -= 1;
+                return Err(StoreError::new("connection refused"));
+            }
+            let deleted = state.0.min(u64::from(limit));
+            state.0 -= deleted;
+            Ok(deleted)
+        }
+    }
+
+    async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+        for _ in 0..500 {
+            if condition() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("timed out waiting for: {what}");
+    }
+
+    #[tokio::test]
+    async fn deletes_in_batches_until_a_batch_comes_back_short() {
+        let store = Fake::new(2_500, 0);
+        assert_eq!(delete_expired(&store, 1_000, || false).await.unwrap(), (2_500, 3));
+        assert_eq!(delete_expired(&store, 1_000, || false).await.unwrap(), (0, 1));
+        store.add(5_000);
+        assert_eq!(delete_expired(&store, 1_000, || true).await.unwrap(), (1_000, 1), "a stop ends the run early");
+    }
+
+    #[tokio::test]
+    async fn keeps_going_through_failures_and_resumes() {
+        let store = Fake::new(3_000, 3);
+        let task =
+            CleanupTask::spawn(store.clone(), "Fake", CleanupConfig::every(Duration::from_millis(5)).batch_size(1_000));
+        eventually("three failed runs, then the rows deleted", || {
+            let stats = task.stats();
+            stats.failed_runs == 3 && stats.rows_deleted == 3_000
+        })
+        .await;
+        store.add(10);
+        eventually("a later run picks up new rows", || task.stats().rows_deleted == 3_010).await;
+        assert!(task.stats().batches >= 4);
+        task.stop().await;
+    }
+
+    #[tokio::test]
+    async fn stop_waits_for_the_task_and_dropping_the_handle_ends_it() {
+        let task = CleanupTask::spawn(Fake::new(0, 0), "Fake", CleanupConfig::every(Duration::from_secs(3600)));
+        tokio::time::timeout(Duration::from_secs(5), task.stop()).await.expect("stop returns at once when idle");
+
+        let mut task = CleanupTask::spawn(Fake::new(0, 0), "Fake", CleanupConfig::every(Duration::from_secs(3600)));
+        let handle = task.task.take().unwrap();
+        drop(task);
+        tokio::time::timeout(Duration::from_secs(5), handle).await.expect("ends when dropped").unwrap();
+    }
+
+    #[test]
+    fn jitter_stays_within_ten_percent() {
+        for _ in 0..1_000 {
+            let wait = jittered(Duration::from_secs(100));
+            assert!((Duration::from_secs(90)..=Duration::from_secs(110)).contains(&wait), "{wait:?}");
+        }
+    }
+}

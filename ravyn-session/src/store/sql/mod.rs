@@ -220,6 +220,29 @@ pub(crate) fn unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// Helpers for the SQL stores' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use ring::rand::{SecureRandom, SystemRandom};
+
+    /// A fresh identifier: `prefix` and 12 random hex digits, so every test has its own table.
+    pub(crate) fn fresh_name(prefix: &str) -> String {
+        let mut bytes = [0u8; 6];
+        SystemRandom::new().fill(&mut bytes).unwrap();
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{prefix}_{hex}")
+    }
+
+    /// Polls `condition` every 20 ms for up to `seconds`; panics with `what` if it never holds.
+    pub(crate) async fn eventually(seconds: u64, what: &str, mut condition: impl AsyncFnMut() -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        while !condition().await {
+            assert!(std::time::Instant::now() < deadline, "timed out after {seconds} s waiting for: {what}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
