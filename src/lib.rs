@@ -41,7 +41,8 @@ pub mod config {
 /// Sessions: the [`Session`](session::Session) map `request.session()` returns, the pieces for
 /// tests and custom set-ups (clocks, the manager), and server-side stores: the
 /// [`SessionStore`](session::SessionStore) trait, [`MemoryStore`](session::MemoryStore),
-/// `RedisStore` (feature `redis`), and the store conformance suite [`session::conformance`].
+/// `RedisStore` (feature `redis`), `PostgresStore`, `MySqlStore` and `SqliteStore` (features
+/// `postgres`, `mysql`, `sqlite`), and the store conformance suite [`session::conformance`].
 pub mod session {
     #[cfg(feature = "redis")]
     pub use ravyn_core::ravyn_session::RedisStore;
@@ -49,6 +50,12 @@ pub mod session {
         conformance, store, Clock, CookieUpdate, FinishError, IncomingCookie, ManualClock, MemoryStore, Record,
         Session, SessionError, SessionId, SessionManager, SessionStore, StoreError, SystemClock,
     };
+    #[cfg(feature = "mysql")]
+    pub use ravyn_session::MySqlStore;
+    #[cfg(feature = "postgres")]
+    pub use ravyn_session::PostgresStore;
+    #[cfg(feature = "sqlite")]
+    pub use ravyn_session::SqliteStore;
 }
 
 /// In-process testing: [`TestClient`](testing::TestClient) drives an app without a socket.

@@ -65,3 +65,12 @@ pub fn init_logs() {
         .with_test_writer()
         .try_init();
 }
+
+/// Polls `condition` every 20 ms for up to `seconds`; panics naming `what` if it never holds.
+pub async fn eventually(seconds: u64, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "timed out after {seconds} s waiting for: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

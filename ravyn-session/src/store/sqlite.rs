@@ -172,7 +172,7 @@ impl SqliteStore {
     /// ```
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|error| StoreError::with_source(format!("invalid SQLite URL {url:?}"), error))?;
+            .map_err(|error| StoreError::with_source(format!("invalid SQLite URL {:?}", sql::redact(url)), error))?;
         Self::connect_with(options, url).await
     }
 

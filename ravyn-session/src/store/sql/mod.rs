@@ -82,6 +82,7 @@ impl TableName {
     }
 
     /// The unqualified table name.
+    #[cfg_attr(not(any(feature = "mysql", feature = "sqlite")), allow(dead_code))]
     pub(crate) fn table(&self) -> &str {
         &self.table
     }
