@@ -44,6 +44,8 @@
 //! - [`config`] holds [`SessionConfig`], [`SameSite`], [`CookieFormat`] and [`SessionConfigError`].
 //! - [`session`] holds [`Session`] and [`SessionError`].
 //! - [`incoming`] holds [`IncomingCookie`].
+//! - [`keyring`] holds [`KeyRing`], the key-rotation rule (primary signs, every key verifies)
+//!   shared with the JWT crate.
 //! - [`clock`] holds [`Clock`], [`SystemClock`] and [`ManualClock`].
 //! - [`codec`] holds the cookie formats and documents their exact layouts.
 //! - [`manager`] holds [`SessionManager`], [`CookieUpdate`], [`FinishError`] and the `Set-Cookie` rules.
@@ -87,6 +89,7 @@ pub mod clock;
 pub mod codec;
 pub mod config;
 pub mod incoming;
+pub mod keyring;
 pub mod manager;
 pub mod session;
 mod set_cookie;
@@ -96,6 +99,7 @@ pub mod testing;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
 pub use incoming::IncomingCookie;
+pub use keyring::KeyRing;
 pub use manager::{CookieUpdate, FinishError, SessionManager};
 pub use session::{Session, SessionError};
 #[cfg(feature = "redis")]
