@@ -594,3 +594,95 @@ fn claims_that_do_not_serialize_to_an_object_are_an_internal_error_not_a_panic()
     let err = jwt.issue_pair("1", &"a bare string").unwrap_err();
     assert_eq!((err.kind(), err.status()), (AuthErrorKind::Internal, 500));
 }
+
+// ---- property tests: the token parser never panics and never answers a server error ------------
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn claim_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<u64>().prop_map(|n| json!(n)),
+            any::<f64>().prop_filter("JSON numbers are finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+            (NOW - 100..NOW + 100).prop_map(|n| json!(n)),
+            "[a-z0-9 ]{0,8}".prop_map(Value::String),
+            Just(json!("access")),
+            Just(json!("refresh")),
+        ];
+        leaf.prop_recursive(2, 8, 3, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z]{1,3}", inner, 0..3)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Payloads made of the registered claims (and the app's), each with any JSON value.
+    fn payload() -> impl Strategy<Value = Value> {
+        let names = prop::sample::select(vec![
+            "exp",
+            "nbf",
+            "iat",
+            "sub",
+            "iss",
+            "aud",
+            "jti",
+            "token_type",
+            "fam",
+            "role",
+            "level",
+        ]);
+        proptest::collection::btree_map(names, claim_value(), 0..8)
+            .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Any claims, validly signed: either accepted, or a 401. Never a panic, never a 5xx.
+        #[test]
+        fn signed_tokens_with_any_claims_are_accepted_or_401(payload in payload()) {
+            let jwt = manager(JWTConfig::new(SECRET).issuer("iss").clock(Arc::new(ManualClock::new(NOW))));
+            let token = hs256_token(&plain_header(), &payload, SECRET.as_bytes());
+            if let Err(err) = jwt.verify_access::<AppClaims>(&token) {
+                prop_assert_eq!(err.status(), 401);
+            }
+            if let Err(err) = jwt.verify_refresh::<NoClaims>(&token) {
+                prop_assert_eq!(err.status(), 401);
+            }
+        }
+
+        /// Any text: a 401. Dots are frequent so the three-part splitting is exercised.
+        #[test]
+        fn arbitrary_strings_are_401s(token in "[A-Za-z0-9_.=+/-]{0,80}|\\PC{0,40}") {
+            let jwt = hs256(&clock());
+            prop_assert_eq!(jwt.verify_access::<NoClaims>(&token).unwrap_err().status(), 401);
+        }
+
+        /// A valid token with one byte changed is refused (or, if the change was a no-op, accepted).
+        #[test]
+        fn a_valid_token_with_one_byte_changed_is_refused(index in any::<prop::sample::Index>(), byte in any::<u8>()) {
+            let jwt = hs256(&clock());
+            let token = jwt.issue_access("1", &admin()).unwrap();
+            let mut bytes = token.clone().into_bytes();
+            let i = index.index(bytes.len());
+            bytes[i] = byte;
+            let Ok(changed) = String::from_utf8(bytes) else { return Ok(()) };
+            match jwt.verify_access::<AppClaims>(&changed) {
+                Ok(_) => prop_assert!(changed == token || decodes_to_same_bytes(&token, &changed)),
+                Err(err) => prop_assert_eq!(err.status(), 401),
+            }
+        }
+    }
+
+    /// base64url's last character of a segment may carry unused bits: two spellings of one value.
+    fn decodes_to_same_bytes(a: &str, b: &str) -> bool {
+        let parts = |t: &str| t.split('.').map(|p| URL_SAFE_NO_PAD.decode(p).ok()).collect::<Vec<_>>();
+        parts(a) == parts(b)
+    }
+}
