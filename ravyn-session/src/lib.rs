@@ -51,7 +51,7 @@
 //! - [`manager`] holds [`SessionManager`], [`CookieUpdate`], [`FinishError`] and the `Set-Cookie` rules.
 //! - [`store`] holds server-side sessions: the [`SessionStore`] trait and its contract, [`Record`],
 //!   [`SessionId`], [`StoreError`], [`MemoryStore`], and `RedisStore` (feature `redis`).
-//! - [`testing`] is the store conformance suite: [`testing::run`] checks any store in one call.
+//! - [`conformance`] is the store conformance suite: [`conformance::run`] checks any store in one call.
 //!
 //! # Guarantees
 //!
@@ -75,8 +75,9 @@
 //! - **Readable by the client** in the Signed (default) and Ravyn formats: they are signed, not
 //!   encrypted. Use [`CookieFormat::Private`] for anything the user must not see.
 //! - **Last writer wins.** Two concurrent requests of one session each start from the cookie (or
-//!   store record) they were sent; the response that arrives last sets the cookie (or saves the
-//!   record), and the other's changes are lost. See the [`store`] module doc.
+//!   store record) they were sent; the response that arrives last sets the cookie (or writes the
+//!   record), and the other's changes are lost. With a store, a write never brings back a session
+//!   that was deleted (logout) or cycled away meanwhile; see the [`store`] module doc.
 //! - **Ravyn format**: no creation time (no `absolute_max_age`), not bound to the cookie name,
 //!   HMAC-SHA1; all inherited from itsdangerous for compatibility.
 
@@ -88,13 +89,13 @@
 pub mod clock;
 pub mod codec;
 pub mod config;
+pub mod conformance;
 pub mod incoming;
 pub mod keyring;
 pub mod manager;
 pub mod session;
 mod set_cookie;
 pub mod store;
-pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{CookieFormat, SameSite, SessionConfig, SessionConfigError};

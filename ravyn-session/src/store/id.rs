@@ -52,6 +52,12 @@ impl SessionId {
         Ok(SessionId(URL_SAFE_NO_PAD.encode(bytes)))
     }
 
+    /// An id of the right length and alphabet, never stored: for sizing a cookie before the real
+    /// id is chosen.
+    pub(crate) fn placeholder() -> SessionId {
+        SessionId("A".repeat(ID_LEN))
+    }
+
     /// The id as text (22 base64url characters), for building a store key.
     ///
     /// ```

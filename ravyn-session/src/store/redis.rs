@@ -5,15 +5,24 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use super::{BoxFuture, Record, SessionId, SessionStore, StoreError};
+use super::{
+    BoxFuture, CreateOutcome, CycleOutcome, DeleteOutcome, Record, SessionId, SessionStore, StoreError, UpdateOutcome,
+};
 
 /// Default key prefix: records live at `ravyn:session:<id>`.
 const DEFAULT_PREFIX: &str = "ravyn:session:";
 /// Default bound on one store operation, connecting included.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Sessions in Redis: one key per session, `<prefix><id>`, holding the [`Record`] as JSON, written
-/// with `SET key value EX ttl` so Redis itself expires it.
+/// Sessions in Redis: one key per session, `<prefix><id>`, holding the [`Record`] as JSON, with a
+/// Redis TTL so Redis itself expires it (Redis's clock is the one that counts).
+///
+/// Every write is atomic and conditional, so none brings a revoked session back: a new session is
+/// `SET key value NX EX ttl` (never over a live id), a change or refresh is `SET key value XX EX
+/// ttl` (only over a key that still exists), a logout is `DEL`, and cycling the id is one Lua
+/// script that checks the new key, deletes the old one and writes the new one. The script names
+/// two keys, so under Redis Cluster both must hash to one slot: use a single Redis (or a
+/// primary with replicas), which is what this store's connection speaks to anyway.
 ///
 /// Built on the `redis` crate's tokio [`ConnectionManager`]: one multiplexed connection per store
 /// (clones share it) that reconnects by itself. The connection is opened on first use, so
@@ -179,6 +188,41 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The atomic cycle: refuse a taken new id, move only a live old one. `DEL` reports 0 for a key
+/// that has expired, so an expired old session is `Gone` too. Scripts run atomically in Redis.
+/// Returns 1 (cycled), 0 (old gone) or 2 (new id taken).
+const CYCLE_SCRIPT: &str = r"
+if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+return 1
+";
+
+fn record_json(record: &Record) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(record).map_err(|error| StoreError::with_source("could not serialize the session record", error))
+}
+
+fn ttl_secs(ttl: Duration) -> u64 {
+    ttl.as_secs().max(1)
+}
+
+impl RedisStore {
+    /// `SET key json <condition> EX ttl`: `true` when Redis wrote it (`OK`), `false` when the
+    /// condition (`NX`: no such key; `XX`: the key exists) kept it from writing (nil).
+    async fn set_if(
+        &self,
+        id: &SessionId,
+        record: &Record,
+        ttl: Duration,
+        condition: &'static str,
+    ) -> Result<bool, StoreError> {
+        let mut set = redis::cmd("SET");
+        set.arg(self.key(id)).arg(record_json(record)?).arg(condition).arg("EX").arg(ttl_secs(ttl));
+        let reply: Option<String> = self.run(if condition == "NX" { "SET NX" } else { "SET XX" }, set).await?;
+        Ok(reply.is_some())
+    }
+}
+
 impl SessionStore for RedisStore {
     fn load<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<Option<Record>, StoreError>> {
         Box::pin(async move {
@@ -198,26 +242,61 @@ impl SessionStore for RedisStore {
         })
     }
 
-    fn save<'a>(
+    fn create<'a>(
         &'a self,
         id: &'a SessionId,
         record: &'a Record,
         ttl: Duration,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
+    ) -> BoxFuture<'a, Result<CreateOutcome, StoreError>> {
         Box::pin(async move {
-            let json = serde_json::to_vec(record)
-                .map_err(|error| StoreError::with_source("could not serialize the session record", error))?;
-            let mut set = redis::cmd("SET");
-            set.arg(self.key(id)).arg(json).arg("EX").arg(ttl.as_secs().max(1));
-            self.run::<()>("SET", set).await
+            // NX: Redis writes only if no key exists (an expired key counts as absent).
+            Ok(if self.set_if(id, record, ttl, "NX").await? { CreateOutcome::Created } else { CreateOutcome::IdTaken })
         })
     }
 
-    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn update<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<UpdateOutcome, StoreError>> {
+        Box::pin(async move {
+            // XX: Redis writes only over an existing key, so a deleted or expired session stays gone.
+            Ok(if self.set_if(id, record, ttl, "XX").await? { UpdateOutcome::Updated } else { UpdateOutcome::Gone })
+        })
+    }
+
+    fn cycle<'a>(
+        &'a self,
+        old: &'a SessionId,
+        new: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<CycleOutcome, StoreError>> {
+        Box::pin(async move {
+            // EVAL rather than EVALSHA: cycling happens once per login, and EVAL needs no
+            // script cache to be warm (or to survive a Redis restart).
+            let mut eval = redis::cmd("EVAL");
+            eval.arg(CYCLE_SCRIPT)
+                .arg(2)
+                .arg(self.key(old))
+                .arg(self.key(new))
+                .arg(record_json(record)?)
+                .arg(ttl_secs(ttl));
+            match self.run::<i64>("cycle script", eval).await? {
+                1 => Ok(CycleOutcome::Cycled),
+                2 => Ok(CycleOutcome::IdTaken),
+                _ => Ok(CycleOutcome::Gone),
+            }
+        })
+    }
+
+    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<DeleteOutcome, StoreError>> {
         Box::pin(async move {
             let mut del = redis::cmd("DEL");
             del.arg(self.key(id));
-            self.run::<()>("DEL", del).await
+            let removed: u64 = self.run("DEL", del).await?;
+            Ok(if removed > 0 { DeleteOutcome::Deleted } else { DeleteOutcome::NotFound })
         })
     }
 }
@@ -237,7 +316,7 @@ mod tests {
     #[tokio::test]
     async fn passes_the_conformance_suite() {
         let store = RedisStore::new(&redis_url()).unwrap().key_prefix(prefix());
-        crate::testing::run(&store).await;
+        crate::conformance::run(&store).await;
     }
 
     #[tokio::test]
