@@ -140,6 +140,8 @@ pub use error::{AuthError, AuthErrorKind};
 pub use keys::KeyId;
 pub use manager::JwtManager;
 pub use ravyn_session::{Clock, ManualClock, StoreError, SystemClock};
+#[cfg(feature = "redis")]
+pub use store::RedisTokenStore;
 pub use store::{MemoryTokenStore, TokenStore};
 pub use token::{Audience, NoClaims, Token, TokenPair, TokenType};
 

@@ -30,6 +30,8 @@
 
 pub mod conformance;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::fmt::Debug;
 use std::time::Duration;
@@ -38,6 +40,8 @@ pub use futures_util::future::BoxFuture;
 pub use ravyn_session::StoreError;
 
 pub use memory::MemoryTokenStore;
+#[cfg(feature = "redis")]
+pub use redis::RedisTokenStore;
 
 /// What [`TokenStore::consume`] found.
 ///

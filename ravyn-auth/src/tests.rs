@@ -501,6 +501,33 @@ async fn twenty_concurrent_refreshes_with_one_token_give_exactly_one_success() {
     assert!(outcomes.iter().filter_map(|o| o.as_ref().err()).all(|e| e.status() == 401));
 }
 
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_redis_twenty_concurrent_refreshes_give_exactly_one_success_and_reuse_kills_the_family() {
+    let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let prefix = format!("ravyn-test:{}:", crate::random::random_id().unwrap());
+    let store = RedisTokenStore::new(&url).unwrap().key_prefix(prefix);
+    let jwt = manager(JWTConfig::new(SECRET).store(store).check_revocation(true));
+    let pair = jwt.issue_pair("1", &NoClaims {}).unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (jwt, token) = (jwt.clone(), pair.refresh_token.clone());
+            tokio::spawn(async move { jwt.refresh::<NoClaims>(&token).await })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 1, "{outcomes:?}");
+    assert_eq!(kind(jwt.authenticate::<NoClaims>(&pair.access_token).await), AuthErrorKind::RevokedToken);
+    let other = jwt.issue_pair("2", &NoClaims {}).unwrap();
+    let token = jwt.authenticate::<NoClaims>(&other.access_token).await.unwrap();
+    jwt.revoke(&token).await.unwrap();
+    assert_eq!(kind(jwt.authenticate::<NoClaims>(&other.access_token).await), AuthErrorKind::RevokedToken);
+    assert_eq!(kind(jwt.refresh::<NoClaims>(&other.refresh_token).await), AuthErrorKind::RevokedToken);
+}
+
 #[tokio::test]
 async fn a_revoked_token_fails_until_it_expires_and_then_the_store_forgets_it() {
     let clock = clock();

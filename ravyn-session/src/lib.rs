@@ -52,6 +52,8 @@
 //! - [`store`] holds server-side sessions: the [`SessionStore`] trait and its contract, [`Record`],
 //!   [`SessionId`], [`StoreError`], [`MemoryStore`], and `RedisStore` (feature `redis`).
 //! - [`conformance`] is the store conformance suite: [`conformance::run`] checks any store in one call.
+//! - `redis_connection` (feature `redis`) holds the Redis plumbing (connection, time bound, URL
+//!   redaction) shared by Redis-backed stores, this crate's and the JWT crate's.
 //!
 //! # Guarantees
 //!
@@ -93,6 +95,8 @@ pub mod conformance;
 pub mod incoming;
 pub mod keyring;
 pub mod manager;
+#[cfg(feature = "redis")]
+pub mod redis_connection;
 pub mod session;
 mod set_cookie;
 pub mod store;
