@@ -44,12 +44,16 @@
 //! - [`config`] holds [`SessionConfig`], [`SameSite`], [`CookieFormat`] and [`SessionConfigError`].
 //! - [`session`] holds [`Session`] and [`SessionError`].
 //! - [`incoming`] holds [`IncomingCookie`].
+//! - [`keyring`] holds [`KeyRing`], the key-rotation rule (primary signs, every key verifies)
+//!   shared with the JWT crate.
 //! - [`clock`] holds [`Clock`], [`SystemClock`] and [`ManualClock`].
 //! - [`codec`] holds the cookie formats and documents their exact layouts.
 //! - [`manager`] holds [`SessionManager`], [`CookieUpdate`], [`FinishError`] and the `Set-Cookie` rules.
 //! - [`store`] holds server-side sessions: the [`SessionStore`] trait and its contract, [`Record`],
 //!   [`SessionId`], [`StoreError`], [`MemoryStore`], and `RedisStore` (feature `redis`).
 //! - [`conformance`] is the store conformance suite: [`conformance::run`] checks any store in one call.
+//! - `redis_connection` (feature `redis`) holds the Redis plumbing (connection, time bound, URL
+//!   redaction) shared by Redis-backed stores, this crate's and the JWT crate's.
 //!
 //! # Guarantees
 //!
@@ -89,7 +93,10 @@ pub mod codec;
 pub mod config;
 pub mod conformance;
 pub mod incoming;
+pub mod keyring;
 pub mod manager;
+#[cfg(feature = "redis")]
+pub mod redis_connection;
 pub mod session;
 mod set_cookie;
 pub mod store;
@@ -97,6 +104,7 @@ pub mod store;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
 pub use incoming::IncomingCookie;
+pub use keyring::KeyRing;
 pub use manager::{CookieUpdate, FinishError, SessionManager};
 pub use session::{Session, SessionError};
 #[cfg(feature = "mysql")]

@@ -1,18 +1,16 @@
 //! [`RedisStore`]: sessions in Redis, shared by every process and machine that points at it.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
-
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{
     BoxFuture, CreateOutcome, CycleOutcome, DeleteOutcome, Record, SessionId, SessionStore, StoreError, UpdateOutcome,
 };
 
+use crate::redis_connection::RedisConnection;
+
 /// Default key prefix: records live at `ravyn:session:<id>`.
 const DEFAULT_PREFIX: &str = "ravyn:session:";
-/// Default bound on one store operation, connecting included.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Sessions in Redis: one key per session, `<prefix><id>`, holding the [`Record`] as JSON, with a
 /// Redis TTL so Redis itself expires it (Redis's clock is the one that counts).
@@ -24,9 +22,9 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 /// two keys, so under Redis Cluster both must hash to one slot: use a single Redis (or a
 /// primary with replicas), which is what this store's connection speaks to anyway.
 ///
-/// Built on the `redis` crate's tokio [`ConnectionManager`]: one multiplexed connection per store
-/// (clones share it) that reconnects by itself. The connection is opened on first use, so
-/// `RedisStore::new` needs no running Redis and no async context.
+/// Built on [`RedisConnection`] (the `redis` crate's tokio `ConnectionManager`): one multiplexed
+/// connection per store (clones share it) that reconnects by itself. The connection is opened on
+/// first use, so `RedisStore::new` needs no running Redis and no async context.
 ///
 /// **When Redis is down**, each operation fails within [`timeout`](Self::timeout) (default 2 s;
 /// connecting is bounded by it too, and a refused connection fails at once), the request that
@@ -44,21 +42,15 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 /// ```
 #[derive(Clone)]
 pub struct RedisStore {
-    client: redis::Client,
+    redis: RedisConnection,
     prefix: Arc<str>,
-    timeout: Duration,
-    /// Created on first use, inside the runtime that serves requests.
-    connection: Arc<OnceLock<ConnectionManager>>,
 }
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The connection info may hold a password: show the address only.
-        f.debug_struct("RedisStore")
-            .field("addr", &self.client.get_connection_info().addr())
-            .field("prefix", &self.prefix)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
+        // RedisConnection's Debug shows the address, never the password.
+        f.debug_struct("RedisStore").field("redis", &self.redis).field("prefix", &self.prefix).finish()
     }
 }
 
@@ -78,14 +70,7 @@ impl RedisStore {
     /// assert!(RedisStore::new("http://example.com").is_err());
     /// ```
     pub fn new(url: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url)
-            .map_err(|error| StoreError::with_source(format!("invalid Redis URL {:?}", redact(url)), error))?;
-        Ok(RedisStore {
-            client,
-            prefix: Arc::from(DEFAULT_PREFIX),
-            timeout: DEFAULT_TIMEOUT,
-            connection: Arc::new(OnceLock::new()),
-        })
+        Ok(RedisStore { redis: RedisConnection::new(url)?, prefix: Arc::from(DEFAULT_PREFIX) })
     }
 
     /// Sets the key prefix (default `"ravyn:session:"`): give each app sharing a Redis its own.
@@ -111,7 +96,7 @@ impl RedisStore {
     /// # Ok::<(), ravyn_session::StoreError>(())
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.redis = self.redis.timeout(timeout);
         self
     }
 
@@ -134,7 +119,7 @@ impl RedisStore {
     /// # Ok::<(), ravyn_session::StoreError>(())
     /// ```
     pub fn get_timeout(&self) -> Duration {
-        self.timeout
+        self.redis.get_timeout()
     }
 
     /// The Redis key of session `id`: the prefix followed by the id.
@@ -152,39 +137,8 @@ impl RedisStore {
         key
     }
 
-    fn connection(&self) -> Result<ConnectionManager, StoreError> {
-        if let Some(connection) = self.connection.get() {
-            return Ok(connection.clone());
-        }
-        // Bounded reconnection: a few quick attempts, each bounded in time, so a request waits at
-        // most about `timeout` (the outer bound in `run` has the last word anyway).
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(50))
-            .set_max_delay(Duration::from_millis(250));
-        let connection = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-            .map_err(|error| StoreError::with_source("could not set up the Redis connection", error))?;
-        // Two first requests racing here both build one; the loser's is dropped unused.
-        Ok(self.connection.get_or_init(|| connection).clone())
-    }
-
     async fn run<T: redis::FromRedisValue>(&self, op: &'static str, command: redis::Cmd) -> Result<T, StoreError> {
-        let mut connection = self.connection()?;
-        match tokio::time::timeout(self.timeout, command.query_async::<T>(&mut connection)).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(StoreError::with_source(format!("Redis {op} failed"), error)),
-            Err(_) => Err(StoreError::new(format!("Redis {op} timed out after {:?}", self.timeout))),
-        }
-    }
-}
-
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
-        _ => url.to_owned(),
+        self.redis.run(op, command).await
     }
 }
 
@@ -354,7 +308,5 @@ mod tests {
     fn debug_and_errors_hide_the_password() {
         let store = RedisStore::new("redis://:hunter2@127.0.0.1:6379").unwrap();
         assert!(!format!("{store:?}").contains("hunter2"));
-        assert_eq!(redact("redis://user:hunter2@host:6379/0"), "redis://***@host:6379/0");
-        assert_eq!(redact("redis://host"), "redis://host");
     }
 }
