@@ -95,6 +95,8 @@ pub mod conformance;
 pub mod incoming;
 pub mod keyring;
 pub mod manager;
+#[cfg(any(feature = "redis", feature = "postgres", feature = "mysql", feature = "sqlite"))]
+mod redact;
 #[cfg(feature = "redis")]
 pub mod redis_connection;
 pub mod session;

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use crate::redact::redact;
 use crate::store::StoreError;
 
 /// Default bound on one command, connecting included.
@@ -146,24 +147,5 @@ impl RedisConnection {
             Ok(Err(error)) => Err(StoreError::with_source(format!("Redis {op} failed"), error)),
             Err(_) => Err(StoreError::new(format!("Redis {op} timed out after {:?}", self.timeout))),
         }
-    }
-}
-
-/// The URL without its password, for messages.
-pub(crate) fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redact_hides_the_password_only() {
-        assert_eq!(redact("redis://user:hunter2@host:6379/0"), "redis://***@host:6379/0");
-        assert_eq!(redact("redis://host"), "redis://host");
     }
 }

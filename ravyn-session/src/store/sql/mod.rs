@@ -21,6 +21,8 @@ use std::time::Duration;
 use ring::digest;
 use serde_json::{Map, Value};
 
+pub(crate) use crate::redact::redact;
+
 use super::{Record, SessionId, StoreError};
 
 /// Default bound on one store call, pool wait and statement time included.
@@ -208,14 +210,6 @@ where
     }
 }
 
-/// The URL without its password, for messages.
-pub(crate) fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
-        _ => url.to_owned(),
-    }
-}
-
 /// Whether a unique-key violation caused `error` (the new id of a create or cycle is taken).
 pub(crate) fn unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
@@ -292,11 +286,5 @@ mod tests {
         assert_ne!(&hash[..], id.as_str().as_bytes());
         assert_eq!(hash, id_hash(&id.clone()));
         assert_ne!(hash, id_hash(&SessionId::random().unwrap()));
-    }
-
-    #[test]
-    fn urls_lose_their_password() {
-        assert_eq!(redact("postgres://app:hunter2@db:5432/app"), "postgres://***@db:5432/app");
-        assert_eq!(redact("sqlite://sessions.db"), "sqlite://sessions.db");
     }
 }
