@@ -18,6 +18,10 @@
 #   SWEEP="16 64 256" connection counts for the /profile sweep
 #   SERVER_CPU=0 WRK_CPU=1
 #   APPS="ravyn hyper-bare axum-cookie actix-cookie"
+#                    `ravyn@STORE` adds our login example with SESSION_STORE=STORE (memory, redis,
+#                    sqlite, postgres, mysql; built with those features in $CARGO_TARGET_DIR/stores,
+#                    table ravyn_bench_sessions, the servers at their default URLs), e.g.
+#                    APPS="ravyn ravyn@memory ravyn@redis ravyn@sqlite ravyn@postgres ravyn@mysql"
 #   RAVYN_LOG=warn   RUST_LOG for our server (peers log nothing per request; "info" adds our access log)
 #   OUT=docs/benchmarks.md  (PNG beside it); NO_DOCS=1 prints the table only
 #   CARGO_TARGET_DIR (root workspace build), BENCH_TARGET_DIR (bench/ build; default bench/target)
@@ -70,6 +74,13 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   # HTTP/1.1 only, like every peer here (axum's and actix-web's HTTP/2 features are off in bench/):
   # our default `http2` feature would add h2c code the benchmark never uses.
   cargo build --release --example login --no-default-features --quiet
+  case " $APPS " in
+    *" ravyn@"*)
+      say "building the login example with the store features (release) in $CARGO_TARGET_DIR/stores"
+      CARGO_TARGET_DIR=$CARGO_TARGET_DIR/stores cargo build --release --example login --no-default-features \
+        --features redis,postgres,mysql,sqlite --quiet
+      ;;
+  esac
   say "building the peers (release) in bench/"
   CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release --locked --quiet --manifest-path bench/Cargo.toml
 fi
@@ -77,6 +88,7 @@ fi
 binary() {
   case $1 in
     ravyn) echo "$CARGO_TARGET_DIR/release/examples/login" ;;
+    ravyn@*) echo "$CARGO_TARGET_DIR/stores/release/examples/login" ;;
     *) echo "$BENCH_TARGET_DIR/release/$1" ;;
   esac
 }
@@ -93,8 +105,10 @@ i=0
 for app in $APPS; do
   PORT[$app]=$((BASE_PORT + i)); i=$((i + 1))
   # taskset and env exec the server, so $! is the server's own PID (for /proc/PID/stat).
+  store=(); case $app in ravyn@*) store=(SESSION_STORE="${app#ravyn@}" SESSION_TABLE=ravyn_bench_sessions \
+    DATABASE_URL="$(case ${app#ravyn@} in sqlite) echo "sqlite://$WORK/sessions.db" ;; postgres) echo "postgres://postgres@127.0.0.1:5432/test" ;; *) echo "mysql://root@127.0.0.1:3306/test" ;; esac)") ;; esac
   taskset -c "$SERVER_CPU" env HOST=127.0.0.1 PORT="${PORT[$app]}" WORKER_THREADS=2 \
-    LOGIN_FAST_HASH=1 SESSION_SECRET=$SESSION_SECRET RUST_LOG="$RAVYN_LOG" \
+    LOGIN_FAST_HASH=1 SESSION_SECRET=$SESSION_SECRET RUST_LOG="$RAVYN_LOG" "${store[@]}" \
     "$(binary "$app")" >"$WORK/$app.log" 2>&1 &
   PID[$app]=$!
 done
@@ -390,6 +404,10 @@ Dispatch cost with 10 and 1,000 registered routes, and a GET /profile-like reque
 
 $(cat "$SCALING")
 EOF
+  fi
+  if [ -f bench/stores.md ]; then
+    echo
+    cat bench/stores.md
   fi
   if [ -f bench/analysis.md ]; then
     echo

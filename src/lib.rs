@@ -116,8 +116,8 @@ pub struct TestingDoc;
 #[doc = include_str!("../docs/configurations/session.md")]
 pub struct SessionConfigDoc;
 
-// Its Redis examples need the `redis` feature (`--all-features`, as CI runs the tests).
-#[cfg(all(doctest, feature = "redis"))]
+// Its store examples need the `redis` and SQL features (`--all-features`, as CI runs the tests).
+#[cfg(all(doctest, feature = "redis", feature = "postgres", feature = "mysql", feature = "sqlite"))]
 #[doc = include_str!("../docs/configurations/session-stores.md")]
 pub struct SessionStoresDoc;
 

@@ -235,4 +235,84 @@ mod sqlite {
         let db = TempDb::new();
         two_instances(Arc::new(store(&db).await), Arc::new(store(&db).await)).await;
     }
+
+    /// The login example's binary, which `cargo test` builds beside the test binaries.
+    fn example_binary() -> std::path::PathBuf {
+        let deps = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
+        let binary = deps.parent().unwrap().join("examples").join("login");
+        assert!(binary.exists(), "{} not built (cargo test builds the examples)", binary.display());
+        binary
+    }
+
+    #[test]
+    fn the_example_refuses_an_invalid_table_name_before_starting() {
+        let db = TempDb::new();
+        let output = std::process::Command::new(example_binary())
+            .env("SESSION_STORE", "sqlite")
+            .env("DATABASE_URL", format!("sqlite://{}", db.0.display()))
+            .env("SESSION_TABLE", "sessions; DROP TABLE users")
+            .env("PORT", "0")
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("SESSION_TABLE") && stderr.contains("invalid table name"), "{stderr}");
+        assert!(!db.0.exists(), "nothing was opened");
+    }
+
+    #[tokio::test]
+    async fn the_example_runs_on_sqlite_and_stops_its_cleanup_at_shutdown() {
+        use std::io::{BufRead, BufReader};
+        let db = TempDb::new();
+        let mut child = std::process::Command::new(example_binary())
+            .env("SESSION_STORE", "sqlite")
+            .env("DATABASE_URL", format!("sqlite://{}", db.0.display()))
+            .env("SESSION_TABLE", "example_sessions")
+            .env("SESSION_CLEANUP_INTERVAL", "1")
+            .env("SESSION_SECRET", SECRET)
+            .env("PORT", "0")
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The example logs to stdout too: read up to its "Listening on" line.
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut logs = String::new();
+        let address = loop {
+            let mut line = String::new();
+            assert!(stdout.read_line(&mut line).unwrap() > 0, "the example exited: {logs}");
+            if let Some(address) = line.trim().strip_prefix("Listening on ") {
+                break address.to_owned();
+            }
+            logs.push_str(&line);
+        };
+        let http = client();
+        let response = http
+            .post(format!("{address}/login"))
+            .json(&json!({"email": "alice@example.com", "password": "wonderland"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let response = http.get(format!("{address}/profile")).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let sessions = SqliteStore::open(&db.0).await.unwrap().table("example_sessions").unwrap();
+        let rows: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM example_sessions").fetch_one(sessions.pool()).await.unwrap();
+        assert_eq!(rows, 1, "the session is in the table the example migrated");
+
+        let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let (status, rest) = tokio::task::spawn_blocking(move || {
+            let mut rest = String::new();
+            std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+            (child.wait().unwrap(), rest)
+        })
+        .await
+        .unwrap();
+        logs.push_str(&rest);
+        assert!(status.success(), "graceful exit: {logs}");
+        assert!(logs.contains("sessions in SQL"), "{logs}");
+    }
 }

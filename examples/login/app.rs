@@ -34,9 +34,117 @@ pub struct Options {
     /// (`CORS_ORIGINS=https://a.example,https://b.example`); empty: no CORS.
     pub cors_origins: Vec<String>,
     /// Where sessions live (`SESSION_STORE`): `None` for the signed cookie (`cookie`, the
-    /// default), or a server-side store (`memory`, or `redis` at `REDIS_URL`), the cookie then
-    /// holding only a signed session id.
+    /// default), or a server-side store (`memory`, `redis` at `REDIS_URL`, or a SQL store), the
+    /// cookie then holding only a signed session id.
     pub store: Option<Arc<dyn SessionStore>>,
+    /// `SESSION_STORE=postgres|mysql|sqlite`: the database to connect to at start-up
+    /// ([`open_sql_store`](Self::open_sql_store)), read and checked by `from_env`.
+    pub sql_store: Option<SqlStoreOptions>,
+}
+
+/// The SQL store the environment asks for: `SESSION_STORE=postgres|mysql|sqlite`, `DATABASE_URL`
+/// (sqlx's URL form; defaults `postgres://postgres@127.0.0.1:5432/test`,
+/// `mysql://root@127.0.0.1:3306/test`, `sqlite://sessions.db`, the file created if missing),
+/// `SESSION_TABLE` (default `ravyn_sessions`) and `SESSION_CLEANUP_INTERVAL` (seconds between
+/// runs of the expired-session cleanup, default 300).
+#[derive(Clone, Debug)]
+pub struct SqlStoreOptions {
+    /// `postgres`, `mysql` or `sqlite`.
+    pub kind: SqlKind,
+    /// `DATABASE_URL`.
+    pub url: String,
+    /// `SESSION_TABLE`.
+    pub table: String,
+    /// `SESSION_CLEANUP_INTERVAL`.
+    pub cleanup_interval: std::time::Duration,
+}
+
+/// Which SQL database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SqlKind {
+    /// PostgreSQL (feature `postgres`).
+    Postgres,
+    /// MySQL 8 or MariaDB 10.11+ (feature `mysql`).
+    MySql,
+    /// SQLite (feature `sqlite`).
+    Sqlite,
+}
+
+impl SqlKind {
+    fn name(self) -> &'static str {
+        match self {
+            SqlKind::Postgres => "postgres",
+            SqlKind::MySql => "mysql",
+            SqlKind::Sqlite => "sqlite",
+        }
+    }
+
+    fn default_url(self) -> &'static str {
+        match self {
+            SqlKind::Postgres => "postgres://postgres@127.0.0.1:5432/test",
+            SqlKind::MySql => "mysql://root@127.0.0.1:3306/test",
+            SqlKind::Sqlite => "sqlite://sessions.db",
+        }
+    }
+}
+
+impl SqlStoreOptions {
+    /// Reads `DATABASE_URL`, `SESSION_TABLE` and `SESSION_CLEANUP_INTERVAL` for `kind`, checking
+    /// the table name and the interval now, so a bad value stops the example before it starts.
+    pub fn from_env(kind: SqlKind) -> Result<Self, Box<dyn std::error::Error>> {
+        let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| kind.default_url().to_owned());
+        let table = std::env::var("SESSION_TABLE").unwrap_or_else(|_| "ravyn_sessions".to_owned());
+        check_table_name(kind, &table)?;
+        let cleanup_interval = match std::env::var("SESSION_CLEANUP_INTERVAL") {
+            Ok(secs) => match secs.parse::<u64>() {
+                Ok(secs) if secs > 0 => std::time::Duration::from_secs(secs),
+                _ => {
+                    return Err(
+                        format!("SESSION_CLEANUP_INTERVAL: expected a number of seconds > 0, not {secs:?}").into()
+                    )
+                }
+            },
+            Err(_) => std::time::Duration::from_secs(300),
+        };
+        Ok(SqlStoreOptions { kind, url, table, cleanup_interval })
+    }
+}
+
+/// `SESSION_TABLE` must be a plain identifier (optionally `schema.table`), checked by the store's
+/// own rule before anything connects. (Without the store's feature there is nothing to check:
+/// `open_sql_store` then says which feature to build with.)
+fn check_table_name(kind: SqlKind, table: &str) -> Result<(), Box<dyn std::error::Error>> {
+    let checked: Result<(), Box<dyn std::error::Error>> = match kind {
+        #[cfg(feature = "postgres")]
+        SqlKind::Postgres => ravyn::session::PostgresStore::migration_sql(table).map(drop).map_err(Into::into),
+        #[cfg(feature = "mysql")]
+        SqlKind::MySql => ravyn::session::MySqlStore::migration_sql(table).map(drop).map_err(Into::into),
+        #[cfg(feature = "sqlite")]
+        SqlKind::Sqlite => ravyn::session::SqliteStore::migration_sql(table).map(drop).map_err(Into::into),
+        #[allow(unreachable_patterns)]
+        _ => {
+            let _ = table;
+            Ok(())
+        }
+    };
+    checked.map_err(|error| format!("SESSION_TABLE: {error}").into())
+}
+
+/// Background work to stop at shutdown: the SQL stores' expired-session cleanup, if running.
+#[derive(Debug, Default)]
+pub struct Background {
+    #[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+    cleanup: Option<ravyn::session::store::CleanupTask>,
+}
+
+impl Background {
+    /// Stops the cleanup task (a batch in progress finishes first).
+    pub async fn stop(self) {
+        #[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+        if let Some(cleanup) = self.cleanup {
+            cleanup.stop().await;
+        }
+    }
 }
 
 impl Options {
@@ -66,8 +174,19 @@ impl Options {
         let cors_origins = std::env::var("CORS_ORIGINS")
             .map(|list| list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect())
             .unwrap_or_default();
-        let store = store_from_env()?;
-        Ok(Options { secret, https_only, fast_hash, clock: None, format, absolute_max_age, csrf, cors_origins, store })
+        let (store, sql_store) = store_from_env()?;
+        Ok(Options {
+            secret,
+            https_only,
+            fast_hash,
+            clock: None,
+            format,
+            absolute_max_age,
+            csrf,
+            cors_origins,
+            store,
+            sql_store,
+        })
     }
 
     /// Options for tests: a fixed secret, plain HTTP, PBKDF2 hashes.
@@ -82,7 +201,59 @@ impl Options {
             csrf: false,
             cors_origins: Vec::new(),
             store: None,
+            sql_store: None,
         }
+    }
+
+    /// With `SESSION_STORE=postgres|mysql|sqlite`: connects to the database, migrates the
+    /// session table and starts the cleanup task, and uses the store for sessions. Returns what
+    /// to stop at shutdown. Does nothing for the other stores.
+    pub async fn open_sql_store(&mut self) -> Result<Background, Box<dyn std::error::Error>> {
+        let Some(sql) = self.sql_store.clone() else { return Ok(Background::default()) };
+        let not_built = |kind: SqlKind| -> Box<dyn std::error::Error> {
+            let name = kind.name();
+            format!("SESSION_STORE={name} needs the {name} feature: cargo run --features {name} --example login").into()
+        };
+        #[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+        {
+            use ravyn::session::store::CleanupConfig;
+            let cleanup = CleanupConfig::every(sql.cleanup_interval);
+            let (store, task): (Arc<dyn SessionStore>, _) = match sql.kind {
+                #[cfg(feature = "postgres")]
+                SqlKind::Postgres => {
+                    let store = ravyn::session::PostgresStore::connect(&sql.url).await?.table(&sql.table)?;
+                    store.migrate().await?;
+                    let task = store.spawn_cleanup(cleanup);
+                    (Arc::new(store), task)
+                }
+                #[cfg(feature = "mysql")]
+                SqlKind::MySql => {
+                    let store = ravyn::session::MySqlStore::connect(&sql.url).await?.table(&sql.table)?;
+                    store.migrate().await?;
+                    let task = store.spawn_cleanup(cleanup);
+                    (Arc::new(store), task)
+                }
+                #[cfg(feature = "sqlite")]
+                SqlKind::Sqlite => {
+                    let store = ravyn::session::SqliteStore::connect(&sql.url).await?.table(&sql.table)?;
+                    store.migrate().await?;
+                    let task = store.spawn_cleanup(cleanup);
+                    (Arc::new(store), task)
+                }
+                #[allow(unreachable_patterns)] // every arm compiled: nothing left
+                kind => return Err(not_built(kind)),
+            };
+            tracing::info!(
+                store = sql.kind.name(),
+                table = sql.table,
+                "sessions in SQL; expired ones cleaned every {:?}",
+                sql.cleanup_interval
+            );
+            self.store = Some(store);
+            Ok(Background { cleanup: Some(task) })
+        }
+        #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+        Err(not_built(sql.kind))
     }
 
     /// `CSRF=1`: the token cookie, signed with a key derived from the session secret (HKDF under
@@ -130,23 +301,32 @@ impl Options {
     }
 }
 
-/// `SESSION_STORE=cookie|memory|redis` (default `cookie`); `redis` connects to `REDIS_URL`
-/// (default `redis://127.0.0.1:6379`) and needs the `redis` feature.
-fn store_from_env() -> Result<Option<Arc<dyn SessionStore>>, Box<dyn std::error::Error>> {
+/// `SESSION_STORE=cookie|memory|redis|postgres|mysql|sqlite` (default `cookie`); `redis`
+/// connects to `REDIS_URL` (default `redis://127.0.0.1:6379`) and needs the `redis` feature; the
+/// SQL stores are connected later, by `Options::open_sql_store`.
+#[allow(clippy::type_complexity)]
+fn store_from_env() -> Result<(Option<Arc<dyn SessionStore>>, Option<SqlStoreOptions>), Box<dyn std::error::Error>> {
     let choice = std::env::var("SESSION_STORE").unwrap_or_default();
+    let sql = |kind| Ok((None, Some(SqlStoreOptions::from_env(kind)?)));
     match choice.to_ascii_lowercase().as_str() {
-        "" | "cookie" => Ok(None),
-        "memory" => Ok(Some(Arc::new(ravyn::session::MemoryStore::new()))),
+        "" | "cookie" => Ok((None, None)),
+        "memory" => Ok((Some(Arc::new(ravyn::session::MemoryStore::new())), None)),
         #[cfg(feature = "redis")]
         "redis" => {
             let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
-            Ok(Some(Arc::new(ravyn::session::RedisStore::new(&url)?)))
+            Ok((Some(Arc::new(ravyn::session::RedisStore::new(&url)?)), None))
         }
         #[cfg(not(feature = "redis"))]
         "redis" => {
             Err("SESSION_STORE=redis needs the redis feature: cargo run --features redis --example login".into())
         }
-        other => Err(format!("SESSION_STORE: expected cookie, memory or redis, not {other:?}").into()),
+        "postgres" => sql(SqlKind::Postgres),
+        "mysql" => sql(SqlKind::MySql),
+        "sqlite" => sql(SqlKind::Sqlite),
+        other => {
+            Err(format!("SESSION_STORE: expected cookie, memory, redis, postgres, mysql or sqlite, not {other:?}")
+                .into())
+        }
     }
 }
 
