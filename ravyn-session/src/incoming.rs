@@ -70,8 +70,14 @@ impl IncomingCookie {
 /// each, the first `=` separates name and value, both trimmed; a piece without `=` or with an
 /// empty name is skipped. Scanned by hand because building a `cookie::Cookie` per pair (with all
 /// its attribute fields) cost several times the scan on every request carrying cookies; the
-/// `matches_the_cookie_crate` test holds the two to the same answers.
-fn pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
+/// `matches_the_cookie_crate` test holds the two to the same answers. The one cookie scanner of
+/// the workspace: the session and CSRF cookies are both found with it.
+///
+/// ```
+/// let pairs: Vec<_> = ravyn_session::incoming::pairs("a=1; b = 2;;c").collect();
+/// assert_eq!(pairs, [("a", "1"), ("b", "2")]);
+/// ```
+pub fn pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
     header.split(';').filter_map(|piece| {
         let (name, value) = piece.split_once('=')?;
         let name = name.trim();
