@@ -10,7 +10,8 @@
 #   SCENARIOS="hello hello-csrf" bash bench/callgrind.sh
 #
 # Scenarios: hello, profile (a valid signed session cookie), login (POST /login, JSON),
-# hello-csrf (GET /hello of the example with CSRF=1, sending a valid csrftoken cookie).
+# hello-csrf (GET /hello of the example with CSRF=1, sending a valid csrftoken cookie), hello-cookie
+# (the same request with CSRF off: the baseline hello-csrf is compared with).
 # Knobs: DURATION=4s WARMUP=2s CONNECTIONS=8; RAVYN_BIN (our server binary; default: the release
 # login example built here with --no-default-features, as bench/run.sh builds it);
 # BENCH_TARGET_DIR for the peers in bench/ (built by bench/run.sh); FUNCTIONS=N prints callgrind's
@@ -76,7 +77,7 @@ wrk_run() { # duration scenario cookie -> wrk output
   local args=(wrk -t1 -c"$CONNECTIONS" -d"$d" -s bench/lua/report.lua)
   case $scenario in
     hello) "${args[@]}" "$(url /hello)" ;;
-    hello-csrf) "${args[@]}" -H "Cookie: $cookie" "$(url /hello)" ;;
+    hello-csrf | hello-cookie) "${args[@]}" -H "Cookie: $cookie" "$(url /hello)" ;;
     profile) "${args[@]}" -H "Cookie: $cookie" "$(url /profile)" ;;
     login) wrk -t1 -c"$CONNECTIONS" -d"$d" -s bench/lua/login.lua "$(url /login)" ;;
   esac
@@ -92,6 +93,8 @@ for app in $APPS; do
     case $scenario in
       profile) cookie=$(session_cookie) ;;
       hello-csrf) cookie=$(csrf_cookie) ;;
+      # The shape of a csrftoken cookie (the server, CSRF off, does not read it).
+      hello-cookie) cookie="csrftoken=$(printf 'A%.0s' $(seq 43)).$(printf 'B%.0s' $(seq 43))" ;;
     esac
     case $scenario in profile | hello-csrf) [ -n "$cookie" ] || die "$app: no cookie for $scenario" ;; esac
     wrk_run "$WARMUP" "$scenario" "$cookie" >/dev/null
@@ -110,6 +113,7 @@ for app in $APPS; do
     if [ "$FUNCTIONS" -gt 0 ]; then
       callgrind_annotate --threshold=100 "$dump" 2>/dev/null | sed -n '/^Ir/,$p' | head -n $((FUNCTIONS + 3)) >&2
     fi
+    [ "${KEEP:-0}" = 1 ] && cp "$dump" "${TMPDIR:-/tmp}/callgrind.$app.$scenario.out"
     rm -f "$dump"
     stop
   done

@@ -420,7 +420,8 @@ fn spec_lists_what_the_handler_needs_and_its_arguments() {
     use ravyn::{ArgSource, Needs};
     assert_eq!(hello.spec().needs(), Needs::NONE);
     assert_eq!(echo.spec().needs(), Needs::REQUEST);
-    assert_eq!(passes_request.spec().needs(), Needs::REQUEST | Needs::SESSION | Needs::USER);
+    assert_eq!(passes_request.spec().needs(), Needs::REQUEST | Needs::SESSION | Needs::USER | Needs::CSRF_TOKEN);
+    assert_eq!(reads_session.spec().needs(), Needs::REQUEST | Needs::SESSION);
     assert_eq!(takes_session.spec().needs(), Needs::SESSION | Needs::BODY);
     assert_eq!(login.spec().needs(), Needs::REQUEST | Needs::BODY);
     let args: Vec<(&str, ArgSource, &str, bool)> =

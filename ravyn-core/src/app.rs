@@ -8,7 +8,7 @@ use crate::middleware::ArcMiddleware;
 use crate::pipeline::{Builtins, RouteEndpoint, Target};
 use crate::request::Request;
 use crate::response::Response;
-use crate::routing::{flatten, Refusal, Route, Router};
+use crate::routing::{flatten, Miss, Refusal, Route, Router};
 use crate::session::SessionStep;
 use crate::settings::{DefaultSettings, Settings};
 use crate::HTTPException;
@@ -176,7 +176,7 @@ impl Ravyn {
         let route = match self.route(&mut request) {
             Ok(route) => route,
             // Boxed: a rare path whose future would otherwise enlarge every request's.
-            Err(refusal) => return Box::pin(self.refuse(request, refusal)).await,
+            Err(miss) => return Box::pin(self.refuse_miss(request, miss)).await,
         };
         if let Some(limit) = route.buffered_limit() {
             if request.body().len() as u64 > limit {
@@ -187,14 +187,20 @@ impl Ravyn {
         self.pipeline(request, Target::Route(route)).await
     }
 
-    /// The route for `request`'s head, its path parameters set on the request; or the refusal to
-    /// answer instead (404, 405, a redirect).
-    pub(crate) fn route(&self, request: &mut Request) -> Result<&Arc<RouteEndpoint>, Refusal> {
-        let (route, params) = self.inner.router.route(request.method(), request.path(), request.query_string())?;
+    /// The route for `request`'s head, its path parameters set on the request; or why there is
+    /// none (see [`refuse_miss`](Self::refuse_miss)).
+    pub(crate) fn route(&self, request: &mut Request) -> Result<&Arc<RouteEndpoint>, Miss> {
+        let (route, params) = self.inner.router.route(request.method(), request.path())?;
         if !params.is_empty() {
             request.set_path_params(params);
         }
         Ok(route)
+    }
+
+    /// Answers a request without a route: 404, 405, or a redirect (`redirect_slashes`).
+    pub(crate) async fn refuse_miss(&self, request: Request, miss: Miss) -> Response {
+        let refusal = self.inner.router.refusal(miss, request.method(), request.path(), request.query_string());
+        self.refuse(request, refusal).await
     }
 
     /// Answers `refusal` for a request that has no route or was refused before its handler (body or

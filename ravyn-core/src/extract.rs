@@ -59,7 +59,7 @@ pub trait FromRequest: Sized + Send + 'static {
 /// // Without a session configuration, the argument is a logged 500.
 /// let mut request = ravyn_core::Request::builder().build();
 /// let rejection = ravyn_session::Session::from_request(&mut request).err().unwrap();
-/// assert_eq!(rejection.status_code(), 500);
+/// assert_eq!(rejection.status().as_u16(), 500);
 /// ```
 impl FromRequest for ravyn_session::Session {
     const NEEDS: Needs = Needs::SESSION;
@@ -79,12 +79,12 @@ impl FromRequest for ravyn_session::Session {
     }
 }
 
-/// `Option<T>` of an extractor: `None` where `T` would reject.
+/// `Option<T>` of an extractor: `None` where `T` would reject (so it never rejects).
 impl<T: FromRequest> FromRequest for Option<T> {
     const NEEDS: Needs = T::NEEDS;
-    type Rejection = std::convert::Infallible;
+    type Rejection = HTTPException;
 
-    fn from_request(request: &mut Request) -> Result<Self, std::convert::Infallible> {
+    fn from_request(request: &mut Request) -> Result<Self, HTTPException> {
         Ok(T::from_request(request).ok())
     }
 }

@@ -189,7 +189,7 @@ impl Ravyn {
         let mut request = Request::from_parts(head, Body::empty(), Some(peer));
         let route = match self.route(&mut request) {
             Ok(route) => route,
-            Err(refusal) => return self.refuse(request, refusal).await,
+            Err(miss) => return self.refuse_miss(request, miss).await,
         };
         let announced = body.size_hint().lower();
         match route.body {

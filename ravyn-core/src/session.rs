@@ -44,25 +44,16 @@ impl Step for SessionStep {
 
     /// Gives `request` its lazy session, runs `rest` (the rest of the pipeline), then writes
     /// `Set-Cookie` if the session changed.
-    async fn around(&self, mut request: Request, rest: impl Rest) -> Response {
+    async fn around(&self, _flow: &Flow<'_>, mut request: Request, rest: impl Rest) -> Response {
         let incoming = find_session_cookie(&request, self.manager.cookie_name());
         let session = self.manager.session(incoming);
         request.context_mut().session = Some(session.clone());
-        let response = rest.run(request).await;
+        let mut response = rest.run(request).await;
         if !session.was_accessed() {
             return response;
         }
-        // A function of its own: what it keeps across the save (the response) then shares space
-        // in the request's future with `rest`, instead of sitting beside it.
-        self.finish(response, &session).await
-    }
-}
-
-impl SessionStep {
-    /// Saves a session the request used, and writes its `Set-Cookie` (or the store's 503).
-    async fn finish(&self, mut response: Response, session: &ravyn_session::Session) -> Response {
         response.headers_mut().append(VARY, HeaderValue::from_static("Cookie"));
-        match self.manager.finish(session).await {
+        match self.manager.finish(&session).await {
             Ok(CookieUpdate::None) => response,
             Ok(CookieUpdate::Set(cookie) | CookieUpdate::Delete(cookie)) => match HeaderValue::try_from(cookie) {
                 Ok(value) => {

@@ -37,11 +37,20 @@ impl Needs {
     pub const BODY: Needs = Needs(1 << 2);
     /// The caller's identity (the identity step: JWT or the session's user).
     pub const USER: Needs = Needs(1 << 3);
+    /// The request's CSRF token (`request.csrf_token()`): the CSRF step then checks the token
+    /// cookie a safe request carries, to hand out a valid one; otherwise it only decides whether
+    /// to keep it.
+    pub const CSRF_TOKEN: Needs = Needs(1 << 4);
     /// Everything: what a hand-written handler is assumed to need.
-    pub const ALL: Needs = Needs(0b1111);
+    pub const ALL: Needs = Needs(0b1_1111);
 
-    const NAMES: [(Needs, &'static str); 4] =
-        [(Needs::REQUEST, "REQUEST"), (Needs::SESSION, "SESSION"), (Needs::BODY, "BODY"), (Needs::USER, "USER")];
+    const NAMES: [(Needs, &'static str); 5] = [
+        (Needs::REQUEST, "REQUEST"),
+        (Needs::SESSION, "SESSION"),
+        (Needs::BODY, "BODY"),
+        (Needs::USER, "USER"),
+        (Needs::CSRF_TOKEN, "CSRF_TOKEN"),
+    ];
 
     /// Both sets.
     #[must_use]

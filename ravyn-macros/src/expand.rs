@@ -5,7 +5,7 @@ use crate::args::{self, HandlerArg, Source};
 use crate::attr::{self, RouteAttr, Verb};
 use crate::diagnostic::{error, error_spanned, push};
 use crate::path;
-use crate::request_use::request_may_reach_session;
+use crate::request_use::request_reach;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
@@ -177,8 +177,14 @@ impl Handler<'_> {
         let mut needs = Vec::new();
         if let Some(request) = self.args.iter().find(|arg| arg.source == Source::Request) {
             needs.push(quote!(#needs_path::REQUEST));
-            if request_may_reach_session(self.function.block.to_token_stream(), &request.ident) {
+            let reach = request_reach(self.function.block.to_token_stream(), &request.ident);
+            if reach.session {
                 needs.push(quote!(#needs_path::SESSION));
+            }
+            if reach.csrf_token {
+                needs.push(quote!(#needs_path::CSRF_TOKEN));
+            }
+            if reach.user {
                 needs.push(quote!(#needs_path::USER));
             }
         }

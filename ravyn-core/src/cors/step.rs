@@ -4,7 +4,7 @@
 
 use super::CORSConfig;
 use crate::error::ConfigError;
-use crate::pipeline::{Rest, Step};
+use crate::pipeline::{Flow, Rest, Step};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::HTTPException;
@@ -283,7 +283,7 @@ impl CorsStep {
 
 impl Step for CorsStep {
     /// Answers a preflight, or runs `inner` (the rest of the app) and adds the CORS headers.
-    async fn around(&self, request: Request, rest: impl Rest) -> Response {
+    async fn around(&self, _flow: &Flow<'_>, request: Request, rest: impl Rest) -> Response {
         let policy = &self.policy;
         let origin = match request.headers().get(ORIGIN) {
             Some(origin) => origin.clone(),

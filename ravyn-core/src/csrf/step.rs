@@ -6,9 +6,10 @@
 use super::token::{TokenSigner, TOKEN_LEN};
 use super::{CSRFConfig, FORM_FIELD};
 use crate::error::ConfigError;
-use crate::pipeline::{Rest, Step};
+use crate::pipeline::{Flow, Rest, Step};
 use crate::request::{CsrfToken, Request};
 use crate::response::{IntoResponse, Response};
+use crate::spec::Needs;
 use crate::HTTPException;
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
@@ -128,27 +129,17 @@ impl CsrfStep {
         }
     }
 
-    /// A safe request: keep a valid token cookie (recording where it is, for
-    /// `request.csrf_token()`), or issue one with the response.
-    async fn around_safe(&self, mut request: Request, rest: impl Rest) -> Response {
-        if let Some(carried) = self.carried_token(&request) {
-            request.context_mut().csrf_token = Some(carried);
-            return rest.run(request).await;
-        }
-        let Some(token) = self.signer.issue() else {
-            tracing::error!("the system random generator failed; no CSRF token issued");
-            return rest.run(request).await;
-        };
-        let cookie = self.set_cookie(&token);
-        request.context_mut().csrf_token = Some(CsrfToken::Issued(token.into_boxed_str()));
-        let mut response = rest.run(request).await;
-        if let Some(cookie) = cookie {
-            response.headers_mut().append(SET_COOKIE, cookie);
-        }
-        response
+    /// Whether the request carries a token cookie of the right shape: what deciding to keep the
+    /// cookie needs when nothing downstream reads the token (the check of the signature happens on
+    /// unsafe requests, where it matters).
+    fn carries_a_token(&self, request: &Request) -> bool {
+        request.headers().get_all(COOKIE).iter().any(|header| {
+            ravyn_session::incoming::pairs_bytes(header.as_bytes())
+                .any(|(name, value)| name == self.cookie_name.as_bytes() && TokenSigner::has_token_shape(value))
+        })
     }
 
-    /// An unsafe request: run `inner` only when the submitted token matches a valid cookie.
+    /// An unsafe request: run `rest` only when the submitted token matches a valid cookie.
     async fn around_unsafe(&self, mut request: Request, rest: impl Rest) -> Response {
         match self.check(&request).await {
             Ok(token) => {
@@ -164,14 +155,37 @@ impl CsrfStep {
 }
 
 impl Step for CsrfStep {
-    async fn around(&self, request: Request, rest: impl Rest) -> Response {
-        if self.safe_methods.contains(request.method()) {
-            self.around_safe(request, rest).await
-        } else {
+    /// A safe request: keep a token cookie, or issue one with the response. When code downstream
+    /// may read the token (`request.csrf_token()`), the cookie is kept only if its signature holds,
+    /// and where it is is recorded for that read; otherwise a cookie of the right shape is kept
+    /// without any cryptography (a forged one is refused on the first unsafe request, and replaced
+    /// by the next safe request to a route that reads the token, such as the login example's
+    /// `GET /csrf`). An unsafe request goes to [`around_unsafe`](CsrfStep::around_unsafe).
+    async fn around(&self, flow: &Flow<'_>, mut request: Request, rest: impl Rest) -> Response {
+        if !self.safe_methods.contains(request.method()) {
             // Boxed: the check (a form or multipart body to read) keeps state that safe requests,
             // the common case, should not carry in their future.
-            Box::pin(self.around_unsafe(request, rest)).await
+            return Box::pin(self.around_unsafe(request, rest)).await;
         }
+        if flow.app_has_middleware() || flow.needs().contains(Needs::CSRF_TOKEN) {
+            if let Some(carried) = self.carried_token(&request) {
+                request.context_mut().csrf_token = Some(carried);
+                return rest.run(request).await;
+            }
+        } else if self.carries_a_token(&request) {
+            return rest.run(request).await;
+        }
+        let Some(token) = self.signer.issue() else {
+            tracing::error!("the system random generator failed; no CSRF token issued");
+            return rest.run(request).await;
+        };
+        let cookie = self.set_cookie(&token);
+        request.context_mut().csrf_token = Some(CsrfToken::Issued(token.into_boxed_str()));
+        let mut response = rest.run(request).await;
+        if let Some(cookie) = cookie {
+            response.headers_mut().append(SET_COOKIE, cookie);
+        }
+        response
     }
 }
 

@@ -40,14 +40,6 @@ impl IntoResponse for http::Response<Body> {
     }
 }
 
-/// What can never happen needs no answer: lets `Result<T, Infallible>` and extractors that never
-/// reject be used where an `IntoResponse` is expected.
-impl IntoResponse for std::convert::Infallible {
-    fn into_response(self) -> Response {
-        match self {}
-    }
-}
-
 impl IntoResponse for () {
     fn into_response(self) -> Response {
         Response::new()

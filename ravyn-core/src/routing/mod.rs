@@ -3,7 +3,7 @@
 
 mod router;
 
-pub(crate) use router::{Refusal, Router};
+pub(crate) use router::{Miss, Refusal, Router};
 
 use crate::handler::Handler;
 use crate::middleware::ArcMiddleware;

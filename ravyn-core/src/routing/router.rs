@@ -26,6 +26,15 @@ struct RouteEntry<E> {
     endpoint: E,
 }
 
+/// Why [`Router::route`] found no endpoint: small, so the hot path carries no answer around.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Miss {
+    /// No path matches.
+    Path,
+    /// The path at this index matches, not the method.
+    Method(usize),
+}
+
 /// Why a request has no route, and the answer it gets instead (through the app's middleware,
 /// like any answer). Clonable, so a middleware that calls `next` twice gets it twice.
 #[derive(Debug, Clone)]
@@ -118,32 +127,33 @@ impl<E> Router<E> {
     }
 
     /// The endpoint for `method` at `path`, with the path parameters it captured (percent-decoded),
-    /// or the refusal to answer: 404, 405 with `Allow`, or a redirect to the path with or without
-    /// its trailing slash. A pure lookup: it reads the request head only, so the app resolves the
-    /// route before the body is read.
-    #[allow(clippy::result_large_err)] // The `Err` is the answer; callers box it off the hot path.
-    pub(crate) fn route(&self, method: &Method, path: &str, query: Option<&str>) -> Result<(&E, PathParams), Refusal> {
-        let (index, params) = match self.matcher.at(path) {
-            Ok(found) => {
-                let mut params = PathParams::default();
-                for (name, raw) in found.params.iter() {
-                    let value = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
-                    params.push(name, value);
-                }
-                (*found.value, params)
-            }
-            Err(_) => return Err(self.not_found(path, query)),
-        };
-        let entry = &self.paths[index];
+    /// or why there is none ([`refusal`](Self::refusal) makes the answer). A pure lookup: it reads
+    /// the request head only, so the app resolves the route before the body is read.
+    pub(crate) fn route(&self, method: &Method, path: &str) -> Result<(&E, PathParams), Miss> {
+        let Ok(found) = self.matcher.at(path) else { return Err(Miss::Path) };
+        let entry = &self.paths[*found.value];
         let endpoint = entry.methods.iter().find(|(m, _)| m == method).or_else(|| {
             (*method == Method::HEAD).then(|| entry.methods.iter().find(|(m, _)| *m == Method::GET)).flatten()
         });
-        match endpoint {
-            Some((_, entry)) => Ok((&entry.endpoint, params)),
-            None => Err(Refusal::Exception(
+        let Some((_, endpoint)) = endpoint else { return Err(Miss::Method(*found.value)) };
+        let mut params = PathParams::default();
+        for (name, raw) in found.params.iter() {
+            let value = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
+            params.push(name, value);
+        }
+        Ok((&endpoint.endpoint, params))
+    }
+
+    /// The answer for a request [`route`](Self::route) found no endpoint for: 404, 405 with
+    /// `Allow`, or a redirect to the path with or without its trailing slash.
+    #[cold]
+    pub(crate) fn refusal(&self, miss: Miss, method: &Method, path: &str, query: Option<&str>) -> Refusal {
+        match miss {
+            Miss::Path => self.not_found(path, query),
+            Miss::Method(index) => Refusal::Exception(
                 HTTPException::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method {method} not allowed."))
-                    .with_header(ALLOW, entry.allow.clone()),
-            )),
+                    .with_header(ALLOW, self.paths[index].allow.clone()),
+            ),
         }
     }
 
