@@ -41,13 +41,13 @@ pub mod config {
 /// Sessions: the [`Session`](session::Session) map `request.session()` returns, the pieces for
 /// tests and custom set-ups (clocks, the manager), and server-side stores: the
 /// [`SessionStore`](session::SessionStore) trait, [`MemoryStore`](session::MemoryStore),
-/// `RedisStore` (feature `redis`), and the store conformance suite [`session::testing`].
+/// `RedisStore` (feature `redis`), and the store conformance suite [`session::conformance`].
 pub mod session {
     #[cfg(feature = "redis")]
     pub use ravyn_core::ravyn_session::RedisStore;
     pub use ravyn_core::ravyn_session::{
-        store, testing, Clock, CookieUpdate, FinishError, IncomingCookie, ManualClock, MemoryStore, Record, Session,
-        SessionError, SessionId, SessionManager, SessionStore, StoreError, SystemClock,
+        conformance, store, Clock, CookieUpdate, FinishError, IncomingCookie, ManualClock, MemoryStore, Record,
+        Session, SessionError, SessionId, SessionManager, SessionStore, StoreError, SystemClock,
     };
 }
 

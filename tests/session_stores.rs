@@ -1,8 +1,9 @@
 //! Server-side sessions over real HTTP (reqwest with a cookie jar, a real server on 127.0.0.1):
 //! the login example on MemoryStore and on a real Redis (`REDIS_URL`, default
 //! `redis://127.0.0.1:6379`, each test under its own random key prefix), revocation, `cycle_id`,
-//! TTLs, lazy loading, two servers sharing one Redis, a Redis that dies and comes back, and
-//! concurrent requests of one session.
+//! TTLs, lazy loading, two servers sharing one Redis, a Redis that dies and comes back,
+//! concurrent requests of one session, and requests still running when a logout or a `cycle_id()`
+//! lands (their late writes never bring the revoked session back).
 //!
 //! Tests that need a Redis of their own (to count its commands, or to kill it) start
 //! `redis-server` on a free port; without `redis-server` on PATH they fail and say to run
@@ -119,6 +120,149 @@ async fn a_session_larger_than_a_cookie_can_hold() {
     let http = client();
     assert_eq!(http.post(server.url("/big")).send().await.unwrap().status(), 201);
     assert_eq!(http.get(server.url("/big")).send().await.unwrap().text().await.unwrap().len(), 20_000);
+}
+
+/// Writes that never bring a revoked session back, over real HTTP: a request still running when a
+/// logout (or a `cycle_id()`) lands finishes afterwards, and the logged-out cookie stays refused.
+/// Run against every store (`revocation_races_on(store)`), MemoryStore here and Redis below.
+mod races {
+    use super::*;
+    use ravyn::session::{ManualClock, SessionStore};
+    use std::time::Duration;
+
+    /// How long the slow handlers hold their request open after loading the session.
+    const SLOW: Duration = Duration::from_millis(400);
+
+    #[post("/login")]
+    async fn start(request: Request) -> Result<Json<Value>, HTTPException> {
+        let session = request.session();
+        session.cycle_id();
+        session.insert("user_id", 1)?;
+        Ok(Json(json!({})))
+    }
+
+    #[get("/profile")]
+    async fn profile_route(request: Request) -> Result<Json<Value>, HTTPException> {
+        match request.session().get::<u64>("user_id")? {
+            Some(id) => Ok(Json(json!({"user_id": id}))),
+            None => Err(HTTPException::new(401, "Not authenticated")),
+        }
+    }
+
+    #[post("/logout")]
+    async fn logout_route(request: Request) -> Json<Value> {
+        request.session().clear();
+        Json(json!({}))
+    }
+
+    /// Writes the session (a cart), then takes its time.
+    #[post("/cart")]
+    async fn slow_write(request: Request) -> Result<Json<Value>, HTTPException> {
+        let session = request.session();
+        let user_id: Option<u64> = session.get("user_id")?;
+        session.insert("cart", json!(["book"]))?;
+        tokio::time::sleep(SLOW).await;
+        Ok(Json(json!({"user_id": user_id})))
+    }
+
+    /// Only reads the session, then takes its time (its rolling refresh may be due).
+    #[get("/slow-profile")]
+    async fn slow_read(request: Request) -> Result<Json<Value>, HTTPException> {
+        let user_id: Option<u64> = request.session().get("user_id")?;
+        tokio::time::sleep(SLOW).await;
+        Ok(Json(json!({"user_id": user_id})))
+    }
+
+    async fn server(store: Arc<dyn SessionStore>, clock: Arc<ManualClock>) -> TestServer {
+        init_logs();
+        let app = Ravyn::builder()
+            .session_config(SessionConfig::new(SECRET).max_age(400).clock(clock).store(store))
+            .routes(vec![
+                Gateway::new(start),
+                Gateway::new(profile_route),
+                Gateway::new(logout_route),
+                Gateway::new(slow_write),
+                Gateway::new(slow_read),
+            ])
+            .build()
+            .unwrap();
+        TestServer::start(app).await
+    }
+
+    /// Logs in and returns the `session=...` pair.
+    async fn log_in(server: &TestServer) -> String {
+        let response = reqwest::Client::new().post(server.url("/login")).send().await.unwrap();
+        assert_eq!(response.status(), 201);
+        pair(response.headers()[SET_COOKIE].to_str().unwrap()).to_owned()
+    }
+
+    async fn send(server: &TestServer, method: reqwest::Method, path: &str, cookie: &str) -> reqwest::Response {
+        reqwest::Client::new().request(method, server.url(path)).header(COOKIE, cookie).send().await.unwrap()
+    }
+
+    /// Starts `path` with `cookie`, lands `interrupt` (with the same cookie) while it sleeps, and
+    /// returns the slow response.
+    async fn interrupted(
+        server: &TestServer,
+        (method, path): (reqwest::Method, &str),
+        cookie: &str,
+        interrupt: &str,
+    ) -> (reqwest::Response, reqwest::Response) {
+        let slow = send(server, method, path, cookie);
+        let meanwhile = async {
+            tokio::time::sleep(SLOW / 4).await;
+            send(server, reqwest::Method::POST, interrupt, cookie).await
+        };
+        let (slow, meanwhile) = tokio::join!(slow, meanwhile);
+        (slow, meanwhile)
+    }
+
+    fn deletes_the_cookie(response: &reqwest::Response) -> bool {
+        response.headers().get_all(SET_COOKIE).iter().any(|v| {
+            let v = v.to_str().unwrap();
+            v.starts_with("session=;") && v.contains("Max-Age=0")
+        })
+    }
+
+    pub(super) async fn revocation_races_on(store: Arc<dyn SessionStore>) {
+        let clock = Arc::new(ManualClock::new(1_900_000_000));
+        let server = server(store, clock.clone()).await;
+
+        // A handler that writes the session and sleeps; a logout lands meanwhile.
+        let cookie = log_in(&server).await;
+        assert_eq!(send(&server, reqwest::Method::GET, "/profile", &cookie).await.status(), 200);
+        let (slow, logout) = interrupted(&server, (reqwest::Method::POST, "/cart"), &cookie, "/logout").await;
+        assert_eq!(logout.status(), 201);
+        assert!(deletes_the_cookie(&logout));
+        assert_eq!(slow.status(), 201, "the late write is not a 503");
+        assert!(deletes_the_cookie(&slow), "the late response logs the client out: {:?}", slow.headers());
+        assert_eq!(slow.json::<Value>().await.unwrap(), json!({"user_id": 1}), "the handler ran as usual");
+        let replay = send(&server, reqwest::Method::GET, "/profile", &cookie).await;
+        assert_eq!(replay.status(), 401, "afterwards the logged-out cookie is refused");
+
+        // A read-only request whose rolling refresh is due (older than max_age / 4 = 100 s).
+        let cookie = log_in(&server).await;
+        clock.advance(101);
+        let (slow, _) = interrupted(&server, (reqwest::Method::GET, "/slow-profile"), &cookie, "/logout").await;
+        assert_eq!(slow.status(), 200);
+        assert!(deletes_the_cookie(&slow), "a due refresh after logout must not re-create the session");
+        assert_eq!(send(&server, reqwest::Method::GET, "/profile", &cookie).await.status(), 401);
+
+        // A request on the old id finishing after a login that cycled the id.
+        let old = log_in(&server).await;
+        let (slow, login) = interrupted(&server, (reqwest::Method::POST, "/cart"), &old, "/login").await;
+        assert_eq!(login.status(), 201);
+        let new = pair(login.headers()[SET_COOKIE].to_str().unwrap()).to_owned();
+        assert_ne!(new, old);
+        assert!(deletes_the_cookie(&slow), "the old id's late write is dropped");
+        assert_eq!(send(&server, reqwest::Method::GET, "/profile", &old).await.status(), 401, "old id stays dead");
+        assert_eq!(send(&server, reqwest::Method::GET, "/profile", &new).await.status(), 200, "new id lives");
+    }
+
+    #[tokio::test]
+    async fn memory_store_revocation_races() {
+        revocation_races_on(Arc::new(MemoryStore::new())).await;
+    }
 }
 
 #[cfg(feature = "redis")]
@@ -240,6 +384,13 @@ mod redis_store {
                 (name != "info").then(|| (name.to_owned(), calls))
             })
             .collect()
+    }
+
+    #[tokio::test]
+    async fn redis_store_revocation_races() {
+        let (url, prefix) = (redis_url(), prefix());
+        connect(&url).await; // a clear message when no Redis answers
+        super::races::revocation_races_on(Arc::new(store(&url, &prefix))).await;
     }
 
     #[tokio::test]

@@ -44,12 +44,16 @@
 //! - [`config`] holds [`SessionConfig`], [`SameSite`], [`CookieFormat`] and [`SessionConfigError`].
 //! - [`session`] holds [`Session`] and [`SessionError`].
 //! - [`incoming`] holds [`IncomingCookie`].
+//! - [`keyring`] holds [`KeyRing`], the key-rotation rule (primary signs, every key verifies)
+//!   shared with the JWT crate.
 //! - [`clock`] holds [`Clock`], [`SystemClock`] and [`ManualClock`].
 //! - [`codec`] holds the cookie formats and documents their exact layouts.
 //! - [`manager`] holds [`SessionManager`], [`CookieUpdate`], [`FinishError`] and the `Set-Cookie` rules.
 //! - [`store`] holds server-side sessions: the [`SessionStore`] trait and its contract, [`Record`],
 //!   [`SessionId`], [`StoreError`], [`MemoryStore`], and `RedisStore` (feature `redis`).
-//! - [`testing`] is the store conformance suite: [`testing::run`] checks any store in one call.
+//! - [`conformance`] is the store conformance suite: [`conformance::run`] checks any store in one call.
+//! - `redis_connection` (feature `redis`) holds the Redis plumbing (connection, time bound, URL
+//!   redaction) shared by Redis-backed stores, this crate's and the JWT crate's.
 //!
 //! # Guarantees
 //!
@@ -73,8 +77,9 @@
 //! - **Readable by the client** in the Signed (default) and Ravyn formats: they are signed, not
 //!   encrypted. Use [`CookieFormat::Private`] for anything the user must not see.
 //! - **Last writer wins.** Two concurrent requests of one session each start from the cookie (or
-//!   store record) they were sent; the response that arrives last sets the cookie (or saves the
-//!   record), and the other's changes are lost. See the [`store`] module doc.
+//!   store record) they were sent; the response that arrives last sets the cookie (or writes the
+//!   record), and the other's changes are lost. With a store, a write never brings back a session
+//!   that was deleted (logout) or cycled away meanwhile; see the [`store`] module doc.
 //! - **Ravyn format**: no creation time (no `absolute_max_age`), not bound to the cookie name,
 //!   HMAC-SHA1; all inherited from itsdangerous for compatibility.
 
@@ -86,16 +91,20 @@
 pub mod clock;
 pub mod codec;
 pub mod config;
+pub mod conformance;
 pub mod incoming;
+pub mod keyring;
 pub mod manager;
+#[cfg(feature = "redis")]
+pub mod redis_connection;
 pub mod session;
 mod set_cookie;
 pub mod store;
-pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
 pub use incoming::IncomingCookie;
+pub use keyring::KeyRing;
 pub use manager::{CookieUpdate, FinishError, SessionManager};
 pub use session::{Session, SessionError};
 #[cfg(feature = "redis")]

@@ -19,11 +19,15 @@
 //! absolute lifetime so the browser drops the cookie when the server would refuse it.
 //!
 //! With a server-side store (`SessionConfig::store`) the same rules decide, and each one that sends
-//! a cookie also saves the record (a changed session, a cycled id, a fallback-signed cookie, a due
-//! rolling refresh: one `save` with TTL `max_age`); rule 2's deletion also deletes the record. A
-//! session that was cleared, cycled (`Session::cycle_id`) or is new gets a fresh random id, and the
-//! old id's record is deleted after the new one is saved. A store error makes `finish` fail with
-//! [`FinishError::Store`] (the core answers 503 and sends no cookie).
+//! a cookie also writes the record, with TTL `max_age`: a new session is
+//! [`create`](crate::SessionStore::create)d under a fresh random id, a changed, fallback-signed or
+//! refresh-due one is [`update`](crate::SessionStore::update)d under its id, a
+//! [`cycle_id`](Session::cycle_id) is a [`cycle`](crate::SessionStore::cycle) to a fresh id, and
+//! `clear()` then `insert` creates a new session and deletes the old record. Rule 2's deletion
+//! also deletes the record. When the record was deleted or expired while the request ran (a
+//! logout elsewhere), the update or cycle changes nothing and `finish` answers
+//! [`CookieUpdate::Delete`]: the revocation wins, and the client is logged out. A store error makes
+//! `finish` fail with [`FinishError::Store`] (the core answers 503 and sends no cookie).
 //!
 //! ```
 //! use ravyn_session::{CookieUpdate, IncomingCookie, SessionConfig, SessionManager};
@@ -48,7 +52,9 @@ use crate::config::{SessionConfig, SessionConfigError, DEFAULT_MAX_AGE};
 use crate::incoming::IncomingCookie;
 use crate::session::{Load, LoadStore, Origin, Session, StoreLoaded};
 use crate::set_cookie;
-use crate::store::{BoxFuture, IdSigner, Record, SessionId, SessionStore, StoreError};
+use crate::store::{
+    BoxFuture, CreateOutcome, CycleOutcome, IdSigner, Record, SessionId, SessionStore, StoreError, UpdateOutcome,
+};
 
 /// The largest `Set-Cookie` header value (name, value and attributes) browsers are required to keep
 /// (RFC 6265 section 6.1); larger ones are silently dropped by them.
@@ -233,18 +239,33 @@ impl LoadStore for Shared {
     }
 }
 
-/// What `finish` does with a store, decided under the session's lock, done after it.
+/// What `finish` does with a store, decided under the session's lock, done after it: one store
+/// write per request, chosen by what the request did (the table in the `store` module doc).
 enum StorePlan {
     Nothing,
     /// Delete the record and the cookie.
     Delete(SessionId),
-    /// Save `record` under `id` (a new one when `None`), then delete `old`.
-    Save {
-        id: Option<SessionId>,
-        old: Option<SessionId>,
+    /// A new session under a fresh id; `replaces` is the record it takes the place of (`clear()`
+    /// then `insert`), deleted afterwards.
+    Create {
+        record: Record,
+        replaces: Option<SessionId>,
+    },
+    /// The loaded session, changed or due for its refresh, under its id.
+    Update {
+        id: SessionId,
+        record: Record,
+    },
+    /// The loaded session moved to a fresh id (`cycle_id`).
+    Cycle {
+        old: SessionId,
         record: Record,
     },
 }
+
+/// How many fresh ids `finish` tries when the store reports one taken. With 128 random bits a
+/// collision means a broken random generator or store, so this only bounds the loop.
+const ID_ATTEMPTS: usize = 3;
 
 /// Makes sessions from incoming cookies and cookies from sessions, for one app's [`SessionConfig`].
 ///
@@ -301,10 +322,7 @@ impl SessionManager {
             );
         }
         let codec = Codec::new(&config);
-        let secrets: Vec<&str> = std::iter::once(config.secret_key())
-            .chain(config.get_fallback_secrets().iter().map(String::as_str))
-            .collect();
-        let ids = IdSigner::new(&secrets);
+        let ids = IdSigner::new(&config.key_ring());
         Ok(SessionManager {
             shared: Arc::new(Shared {
                 config,
@@ -423,76 +441,128 @@ impl SessionManager {
     pub async fn cookie_for(&self, data: Map<String, Value>) -> Result<String, FinishError> {
         let now = self.shared.config.get_clock().now();
         if let Some(store) = self.shared.config.get_store() {
-            let id = SessionId::random()?;
-            let value = self.shared.ids.sign(self.cookie_name(), &id);
-            self.set_cookie_header(&value, now, now)?;
-            let ttl = Duration::from_secs(self.shared.store_ttl(now, now));
-            store.save(&id, &Record::new(data, now, now), ttl).await?;
-            return Ok(value);
+            let record = Record::new(data, now, now);
+            self.set_cookie_header(&self.shared.ids.sign(self.cookie_name(), &SessionId::placeholder()), now, now)?;
+            let id = self.create(store.as_ref(), &record, now).await?;
+            return Ok(self.shared.ids.sign(self.cookie_name(), &id));
         }
         let value = self.shared.codec.encode(&data, now, now)?;
         self.set_cookie_header(&value, now, now)?;
         Ok(value)
     }
 
+    /// Decides the store write under the session's lock (nothing is awaited while it is held).
+    fn store_plan(&self, session: &Session, now: u64) -> StorePlan {
+        let inner = session.lock();
+        if !inner.accessed || !inner.is_loaded() {
+            return StorePlan::Nothing;
+        }
+        let origin = inner.origin();
+        if inner.data.is_empty() {
+            return match &inner.id {
+                Some(id) if inner.changed || inner.cycled => StorePlan::Delete(id.clone()),
+                _ => StorePlan::Nothing,
+            };
+        }
+        let refresh_due = origin
+            .is_some_and(|o| self.shared.store_refresh_interval().is_some_and(|i| now.saturating_sub(o.issued_at) > i));
+        let rotated = origin.is_some_and(|o| o.key_index != 0);
+        if !(inner.changed || inner.cycled || refresh_due || rotated) {
+            return StorePlan::Nothing;
+        }
+        let created_at = match origin {
+            Some(o) if !inner.cleared => o.created_at.unwrap_or(now),
+            _ => now,
+        };
+        let record = Record::new(inner.data.clone(), created_at, now);
+        match inner.id.clone() {
+            None => StorePlan::Create { record, replaces: None },
+            // Cleared, then given new data: a new session, not a continuation of the old one.
+            Some(old) if inner.cleared => StorePlan::Create { record, replaces: Some(old) },
+            Some(old) if inner.cycled => StorePlan::Cycle { old, record },
+            Some(id) => StorePlan::Update { id, record },
+        }
+    }
+
     async fn finish_store(&self, store: &dyn SessionStore, session: &Session) -> Result<CookieUpdate, FinishError> {
         let now = self.shared.config.get_clock().now();
-        let plan = {
-            let inner = session.lock();
-            if !inner.accessed || !inner.is_loaded() {
-                return Ok(CookieUpdate::None);
+        let plan = self.store_plan(session, now);
+        let record = match &plan {
+            StorePlan::Nothing => return Ok(CookieUpdate::None),
+            StorePlan::Delete(id) => {
+                store.delete(id).await?;
+                return Ok(CookieUpdate::Delete(set_cookie::deletion_cookie(&self.shared.config)));
             }
-            let origin = inner.origin();
-            if inner.data.is_empty() {
-                match &inner.id {
-                    Some(id) if inner.changed || inner.cycled => StorePlan::Delete(id.clone()),
-                    _ => StorePlan::Nothing,
-                }
-            } else {
-                let refresh_due = origin.is_some_and(|o| {
-                    self.shared.store_refresh_interval().is_some_and(|i| now.saturating_sub(o.issued_at) > i)
-                });
-                let rotated = origin.is_some_and(|o| o.key_index != 0);
-                if inner.changed || inner.cycled || refresh_due || rotated {
-                    let new_id = inner.id.is_none() || inner.cycled || inner.cleared;
-                    let created_at = match origin {
-                        Some(o) if !inner.cleared => o.created_at.unwrap_or(now),
-                        _ => now,
-                    };
-                    StorePlan::Save {
-                        id: if new_id { None } else { inner.id.clone() },
-                        old: if new_id { inner.id.clone() } else { None },
-                        record: Record::new(inner.data.clone(), created_at, now),
-                    }
-                } else {
-                    StorePlan::Nothing
-                }
+            StorePlan::Create { record, .. } | StorePlan::Update { record, .. } | StorePlan::Cycle { record, .. } => {
+                record
             }
         };
-        match plan {
-            StorePlan::Nothing => Ok(CookieUpdate::None),
-            StorePlan::Delete(id) => {
-                store.delete(&id).await?;
-                Ok(CookieUpdate::Delete(set_cookie::deletion_cookie(&self.shared.config)))
-            }
-            StorePlan::Save { id, old, record } => {
-                let id = match id {
-                    Some(id) => id,
-                    None => SessionId::random()?,
-                };
-                let header =
-                    self.set_cookie_header(&self.shared.ids.sign(self.cookie_name(), &id), now, record.created_at)?;
-                let ttl = Duration::from_secs(self.shared.store_ttl(record.created_at, now));
-                store.save(&id, &record, ttl).await?;
-                // After the save: if it failed, the old session is still intact and the client keeps
-                // its cookie. If this delete fails, the answer is a 503 and the old id stays valid
-                // until its TTL, so a failed cycle is never reported as a success.
-                if let Some(old) = old {
+        let created_at = record.created_at;
+        // Every signed id has the same length, so the header's size is known before the id is:
+        // a cookie too large to send fails the request before anything is written.
+        self.set_cookie_header(&self.shared.ids.sign(self.cookie_name(), &SessionId::placeholder()), now, created_at)?;
+        let ttl = Duration::from_secs(self.shared.store_ttl(created_at, now));
+        let id = match plan {
+            StorePlan::Create { record, replaces } => {
+                let id = self.create(store, &record, now).await?;
+                // After the create: if this delete fails, the answer is a 503 and the old id stays
+                // valid until its TTL (a failed logout is never reported as a success).
+                if let Some(old) = replaces {
                     store.delete(&old).await?;
                 }
-                Ok(CookieUpdate::Set(header))
+                id
+            }
+            StorePlan::Update { id, record } => match store.update(&id, &record, ttl).await? {
+                UpdateOutcome::Updated => id,
+                UpdateOutcome::Gone => return Ok(self.revoked_meanwhile(&id)),
+            },
+            StorePlan::Cycle { old, record } => {
+                let mut attempts = 0;
+                loop {
+                    let new = SessionId::random()?;
+                    match store.cycle(&old, &new, &record, ttl).await? {
+                        CycleOutcome::Cycled => break new,
+                        CycleOutcome::Gone => return Ok(self.revoked_meanwhile(&old)),
+                        CycleOutcome::IdTaken => {
+                            attempts += 1;
+                            if attempts == ID_ATTEMPTS {
+                                return Err(id_collisions().into());
+                            }
+                        }
+                    }
+                }
+            }
+            StorePlan::Nothing | StorePlan::Delete(_) => return Ok(CookieUpdate::None),
+        };
+        let value = self.shared.ids.sign(self.cookie_name(), &id);
+        Ok(CookieUpdate::Set(self.set_cookie_header(&value, now, created_at)?))
+    }
+
+    /// Creates `record` under a fresh id, trying another when the store reports one taken.
+    async fn create(&self, store: &dyn SessionStore, record: &Record, now: u64) -> Result<SessionId, FinishError> {
+        let ttl = Duration::from_secs(self.shared.store_ttl(record.created_at, now));
+        for _ in 0..ID_ATTEMPTS {
+            let id = SessionId::random()?;
+            match store.create(&id, record, ttl).await? {
+                CreateOutcome::Created => return Ok(id),
+                CreateOutcome::IdTaken => {
+                    tracing::warn!(session = %id, "the session store reports a fresh random id as taken; trying another");
+                }
             }
         }
+        Err(id_collisions().into())
+    }
+
+    /// The session's record was deleted (logout, revocation) or expired while this request ran:
+    /// its write changed nothing, and the cookie is deleted so the client is logged out too.
+    fn revoked_meanwhile(&self, id: &SessionId) -> CookieUpdate {
+        tracing::debug!(
+            cookie = self.cookie_name(),
+            session = %id,
+            "the session record was deleted or expired while this request ran (logged out elsewhere?); \
+             its changes are dropped and the session cookie is deleted"
+        );
+        CookieUpdate::Delete(set_cookie::deletion_cookie(&self.shared.config))
     }
 
     fn finish_now(&self, session: &Session) -> Result<CookieUpdate, FinishError> {
@@ -545,6 +615,14 @@ impl SessionManager {
     fn decodes(&self) -> usize {
         self.shared.decodes.load(std::sync::atomic::Ordering::SeqCst)
     }
+}
+
+/// The store kept reporting fresh random ids as taken.
+fn id_collisions() -> StoreError {
+    StoreError::new(format!(
+        "the session store reported {ID_ATTEMPTS} fresh random session ids as taken; \
+         is the random generator or the store broken?"
+    ))
 }
 
 #[cfg(test)]

@@ -218,9 +218,7 @@ impl Codec {
     /// # let _ = codec;
     /// ```
     pub fn new(config: &SessionConfig) -> Codec {
-        let secrets: Vec<&str> = std::iter::once(config.secret_key())
-            .chain(config.get_fallback_secrets().iter().map(String::as_str))
-            .collect();
+        let secrets = config.key_ring();
         let format = match config.get_cookie_format() {
             CookieFormat::Signed => Format::Signed(signed::SignedFormat::new(&secrets)),
             CookieFormat::Ravyn => Format::Ravyn(ravyn::RavynFormat::new(&secrets)),

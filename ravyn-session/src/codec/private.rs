@@ -25,6 +25,7 @@ use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use super::{hkdf_expand, DecodeError, EncodeError, Opened};
+use crate::keyring::KeyRing;
 
 const INFO: &[u8] = b"ravyn-session private-cookie v1 AES-256-GCM";
 const VERSION: u8 = 1;
@@ -35,8 +36,7 @@ const MIN_LEN: usize = 1 + NONCE_LEN + TIMES_LEN + TAG_LEN;
 pub(crate) const MIN_ENCODED_LEN: usize = (MIN_LEN * 4).div_ceil(3);
 
 pub(crate) struct PrivateFormat {
-    /// Primary first, then the fallbacks; never empty.
-    keys: Vec<LessSafeKey>,
+    keys: KeyRing<LessSafeKey>,
     rng: SystemRandom,
 }
 
@@ -47,11 +47,8 @@ impl fmt::Debug for PrivateFormat {
 }
 
 impl PrivateFormat {
-    pub(crate) fn new(secrets: &[&str]) -> Self {
-        let keys = secrets
-            .iter()
-            .map(|s| LessSafeKey::new(hkdf_expand::<_, UnboundKey>(s, INFO, &aead::AES_256_GCM)))
-            .collect();
+    pub(crate) fn new(secrets: &KeyRing<&str>) -> Self {
+        let keys = secrets.map(|s| LessSafeKey::new(hkdf_expand::<_, UnboundKey>(s, INFO, &aead::AES_256_GCM)));
         PrivateFormat { keys, rng: SystemRandom::new() }
     }
 
@@ -68,7 +65,8 @@ impl PrivateFormat {
         in_out.extend_from_slice(&issued_at.to_be_bytes());
         in_out.extend_from_slice(&created_at.to_be_bytes());
         in_out.extend_from_slice(json);
-        self.keys[0]
+        self.keys
+            .primary()
             .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad(name)), &mut in_out)
             .map_err(|_| EncodeError::Random)?;
         let mut blob = Vec::with_capacity(1 + NONCE_LEN + in_out.len());

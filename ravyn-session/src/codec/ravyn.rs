@@ -28,12 +28,12 @@ use base64::Engine;
 use ring::{digest, hmac};
 
 use super::{DecodeError, Opened};
+use crate::keyring::KeyRing;
 
 const LAYOUT: &str = "expected PAYLOAD.TIMESTAMP.SIGNATURE";
 
 pub(crate) struct RavynFormat {
-    /// Primary first, then the fallbacks; never empty.
-    keys: Vec<hmac::Key>,
+    keys: KeyRing<hmac::Key>,
 }
 
 impl fmt::Debug for RavynFormat {
@@ -43,8 +43,8 @@ impl fmt::Debug for RavynFormat {
 }
 
 impl RavynFormat {
-    pub(crate) fn new(secrets: &[&str]) -> Self {
-        RavynFormat { keys: secrets.iter().map(|s| derive_key(s)).collect() }
+    pub(crate) fn new(secrets: &KeyRing<&str>) -> Self {
+        RavynFormat { keys: secrets.map(|s| derive_key(s)) }
     }
 
     pub(crate) fn encode(&self, json: &[u8], issued_at: u64) -> String {
@@ -54,7 +54,7 @@ impl RavynFormat {
         let ts = issued_at.to_be_bytes();
         let first = ts.iter().position(|&b| b != 0).unwrap_or(ts.len());
         URL_SAFE_NO_PAD.encode_string(&ts[first..], &mut signed);
-        let tag = hmac::sign(&self.keys[0], signed.as_bytes());
+        let tag = hmac::sign(self.keys.primary(), signed.as_bytes());
         let mut value = String::with_capacity(signed.len() + 32);
         value.push('"');
         value.push_str(&signed);
@@ -77,7 +77,6 @@ impl RavynFormat {
         let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| DecodeError::Malformed("signature is not base64url"))?;
         let key_index = self
             .keys
-            .iter()
             .position(|k| hmac::verify(k, signed.as_bytes(), &sig).is_ok())
             .ok_or(DecodeError::BadSignature)?;
         let ts = URL_SAFE_NO_PAD.decode(ts).map_err(|_| DecodeError::Malformed("timestamp is not base64url"))?;

@@ -25,13 +25,13 @@ use base64::{DecodeSliceError, Engine};
 use ring::hmac;
 
 use super::{hkdf_expand, parse_decimal, push_decimal, DecodeError, Opened};
+use crate::keyring::KeyRing;
 
 const INFO: &[u8] = b"ravyn-session signed-cookie v1 HMAC-SHA256";
 const LAYOUT: &str = "expected PAYLOAD.ISSUED.CREATED.SIG";
 
 pub(crate) struct SignedFormat {
-    /// Primary first, then the fallbacks; never empty.
-    keys: Vec<hmac::Key>,
+    keys: KeyRing<hmac::Key>,
 }
 
 impl fmt::Debug for SignedFormat {
@@ -41,8 +41,8 @@ impl fmt::Debug for SignedFormat {
 }
 
 impl SignedFormat {
-    pub(crate) fn new(secrets: &[&str]) -> Self {
-        SignedFormat { keys: secrets.iter().map(|s| hkdf_expand(s, INFO, hmac::HMAC_SHA256)).collect() }
+    pub(crate) fn new(secrets: &KeyRing<&str>) -> Self {
+        SignedFormat { keys: secrets.map(|s| hkdf_expand(s, INFO, hmac::HMAC_SHA256)) }
     }
 
     pub(crate) fn encode(&self, name: &str, json: &[u8], issued_at: u64, created_at: u64) -> String {
@@ -52,7 +52,7 @@ impl SignedFormat {
         push_decimal(&mut value, issued_at);
         value.push('.');
         push_decimal(&mut value, created_at);
-        let tag = with_mac_input(name, &value, |input| hmac::sign(&self.keys[0], input));
+        let tag = with_mac_input(name, &value, |input| hmac::sign(self.keys.primary(), input));
         value.push('.');
         URL_SAFE_NO_PAD.encode_string(tag.as_ref(), &mut value);
         value
@@ -75,7 +75,7 @@ impl SignedFormat {
             Err(DecodeSliceError::DecodeError(_)) => return Err(DecodeError::Malformed("signature is not base64url")),
         };
         let key_index = with_mac_input(name, signed, |input| {
-            self.keys.iter().position(|k| hmac::verify(k, input, sig).is_ok()).ok_or(DecodeError::BadSignature)
+            self.keys.position(|k| hmac::verify(k, input, sig).is_ok()).ok_or(DecodeError::BadSignature)
         })?;
         let issued_at = parse_decimal(issued).ok_or(DecodeError::Malformed("issue time is not a decimal number"))?;
         let created_at =

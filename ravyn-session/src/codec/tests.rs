@@ -93,7 +93,7 @@ fn ravyn_test_vector_decodes_quoted_or_not() {
 #[test]
 fn ravyn_reads_python_style_json_and_writes_utf8() {
     // Python's json.dumps writes ", " / ": " separators and \u escapes.
-    let f = ravyn::RavynFormat::new(&[SECRET]);
+    let f = ravyn::RavynFormat::new(&crate::KeyRing::new(SECRET, []));
     let value = f.encode(br#"{"user_id": 1, "name": "Zo\u00eb"}"#, T);
     let decoded = codec(CookieFormat::Ravyn).decode(&value, T).unwrap();
     assert_eq!(decoded.data, map(json!({"user_id": 1, "name": "Zoë"})));

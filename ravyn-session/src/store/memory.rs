@@ -5,15 +5,17 @@ use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use super::{BoxFuture, Record, SessionId, SessionStore, StoreError};
+use super::{
+    BoxFuture, CreateOutcome, CycleOutcome, DeleteOutcome, Record, SessionId, SessionStore, StoreError, UpdateOutcome,
+};
 use crate::clock::{Clock, SystemClock};
 
 /// Shards: enough that requests on different cores rarely meet on one lock.
 const SHARDS: usize = 64;
-/// A shard is swept on a save when it holds twice as many entries as after its last sweep (and at
+/// A shard is swept on a create when it holds twice as many entries as after its last sweep (and at
 /// least this many)...
 const MIN_SWEEP_LEN: usize = 64;
-/// ...or when this long has passed since its last sweep and a save comes in.
+/// ...or when this long has passed since its last sweep and a create comes in.
 const SWEEP_INTERVAL: u64 = 60;
 
 /// Sessions kept in this process's memory: for a single-process app, development and tests.
@@ -21,10 +23,10 @@ const SWEEP_INTERVAL: u64 = 60;
 /// Sessions vanish when the process exits and are not shared between processes; use
 /// `RedisStore` (feature `redis`) to scale out. Clones share the same sessions.
 ///
-/// **Expiry.** A record expires `ttl` after its last save (to the whole second, by the store's
+/// **Expiry.** A record expires `ttl` after its last write (to the whole second, by the store's
 /// [`Clock`]). An expired record is never returned, and its memory is reclaimed without a
 /// background task: a load that finds it removes it, and each shard is swept (every expired entry
-/// removed) on a save once it has doubled in size since its last sweep or 60 s have passed. So the
+/// removed) on a create once it has doubled in size since its last sweep or 60 s have passed. So the
 /// memory held is bounded by about twice the live sessions plus one minute of new ones, however
 /// many sessions have expired. [`purge_expired`](Self::purge_expired) sweeps everything at once for
 /// those who want a periodic task.
@@ -44,7 +46,7 @@ pub struct MemoryStore {
 
 struct Inner {
     // Sharded std Mutexes rather than one global lock (or an RwLock, or a concurrent-map crate):
-    // every request that uses its session does a load and often a save, so reads and writes are
+    // every request that uses its session does a load and often a write, so reads and writes are
     // about equally frequent and an RwLock would buy nothing. Each critical section is a single
     // hash-map operation on a shard (an `Arc` clone on load; the record itself is cloned after the
     // lock is released), never held across an `.await`, so a std Mutex is cheaper than an async
@@ -75,6 +77,10 @@ impl Shard {
         self.entries.retain(|_, entry| entry.expires_at >= now);
         self.len_after_sweep = self.entries.len();
         self.last_sweep = now;
+    }
+
+    fn is_live(&self, id: &SessionId, now: u64) -> bool {
+        self.entries.get(id).is_some_and(|entry| entry.expires_at >= now)
     }
 
     fn sweep_due(&self, now: u64) -> bool {
@@ -160,9 +166,16 @@ impl MemoryStore {
             .sum()
     }
 
+    fn shard_index(&self, id: &SessionId) -> usize {
+        self.inner.hasher.hash_one(id) as usize % SHARDS
+    }
+
     fn shard(&self, id: &SessionId) -> MutexGuard<'_, Shard> {
-        let index = self.inner.hasher.hash_one(id) as usize % SHARDS;
-        lock(&self.inner.shards[index])
+        lock(&self.inner.shards[self.shard_index(id)])
+    }
+
+    fn entry(&self, record: &Record, ttl: Duration, now: u64) -> Entry {
+        Entry { record: Arc::new(record.clone()), expires_at: now.saturating_add(ttl.as_secs().max(1)) }
     }
 
     fn load_now(&self, id: &SessionId) -> Option<Record> {
@@ -181,40 +194,132 @@ impl MemoryStore {
         record.map(Arc::unwrap_or_clone)
     }
 
-    fn save_now(&self, id: &SessionId, record: &Record, ttl: Duration) {
+    fn create_now(&self, id: &SessionId, record: &Record, ttl: Duration) -> CreateOutcome {
         let now = self.inner.clock.now();
-        let entry = Entry { record: Arc::new(record.clone()), expires_at: now.saturating_add(ttl.as_secs().max(1)) };
+        let entry = self.entry(record, ttl, now);
         let mut shard = self.shard(id);
+        if shard.is_live(id, now) {
+            return CreateOutcome::IdTaken;
+        }
         shard.entries.insert(id.clone(), entry);
         if shard.sweep_due(now) {
             shard.sweep(now);
         }
+        CreateOutcome::Created
     }
+
+    fn update_now(&self, id: &SessionId, record: &Record, ttl: Duration) -> UpdateOutcome {
+        let now = self.inner.clock.now();
+        let entry = self.entry(record, ttl, now);
+        let mut shard = self.shard(id);
+        match shard.entries.get_mut(id) {
+            Some(current) if current.expires_at >= now => {
+                *current = entry;
+                UpdateOutcome::Updated
+            }
+            Some(_) => {
+                shard.entries.remove(id);
+                UpdateOutcome::Gone
+            }
+            None => UpdateOutcome::Gone,
+        }
+    }
+
+    fn delete_now(&self, id: &SessionId) -> DeleteOutcome {
+        let now = self.inner.clock.now();
+        match self.shard(id).entries.remove(id) {
+            Some(entry) if entry.expires_at >= now => DeleteOutcome::Deleted,
+            _ => DeleteOutcome::NotFound,
+        }
+    }
+
+    fn cycle_now(&self, old: &SessionId, new: &SessionId, record: &Record, ttl: Duration) -> CycleOutcome {
+        let now = self.inner.clock.now();
+        let entry = self.entry(record, ttl, now);
+        let (old_index, new_index) = (self.shard_index(old), self.shard_index(new));
+        let shards = &self.inner.shards;
+        if old_index == new_index {
+            return move_live(&mut lock(&shards[old_index]), None, old, new, entry, now);
+        }
+        // Both shards stay locked for the check and the move, always taken in index order, so two
+        // cycles crossing the same pair of shards cannot deadlock.
+        let (low, high) = (lock(&shards[old_index.min(new_index)]), lock(&shards[old_index.max(new_index)]));
+        let (mut old_shard, mut new_shard) = if old_index < new_index { (low, high) } else { (high, low) };
+        move_live(&mut old_shard, Some(&mut new_shard), old, new, entry, now)
+    }
+}
+
+/// The cycle's check-and-move, under the locks of both shards (`new_shard` is `None` when both ids
+/// fall in `old_shard`).
+fn move_live(
+    old_shard: &mut Shard,
+    new_shard: Option<&mut Shard>,
+    old: &SessionId,
+    new: &SessionId,
+    entry: Entry,
+    now: u64,
+) -> CycleOutcome {
+    let new_taken = match &new_shard {
+        Some(shard) => shard.is_live(new, now),
+        None => old_shard.is_live(new, now),
+    };
+    if new_taken {
+        return CycleOutcome::IdTaken;
+    }
+    match old_shard.entries.remove(old) {
+        Some(current) if current.expires_at >= now => {}
+        _ => return CycleOutcome::Gone,
+    }
+    new_shard.unwrap_or(old_shard).entries.insert(new.clone(), entry);
+    CycleOutcome::Cycled
 }
 
 fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
     shard.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+// Every operation is one synchronous critical section (a check and a write under the shard's
+// lock), so each is atomic; the futures only hand back the answer.
 impl SessionStore for MemoryStore {
     fn load<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<Option<Record>, StoreError>> {
         let record = self.load_now(id);
         Box::pin(async move { Ok(record) })
     }
 
-    fn save<'a>(
+    fn create<'a>(
         &'a self,
         id: &'a SessionId,
         record: &'a Record,
         ttl: Duration,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.save_now(id, record, ttl);
-        Box::pin(async { Ok(()) })
+    ) -> BoxFuture<'a, Result<CreateOutcome, StoreError>> {
+        let outcome = self.create_now(id, record, ttl);
+        Box::pin(async move { Ok(outcome) })
     }
 
-    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.shard(id).entries.remove(id);
-        Box::pin(async { Ok(()) })
+    fn update<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<UpdateOutcome, StoreError>> {
+        let outcome = self.update_now(id, record, ttl);
+        Box::pin(async move { Ok(outcome) })
+    }
+
+    fn cycle<'a>(
+        &'a self,
+        old: &'a SessionId,
+        new: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<CycleOutcome, StoreError>> {
+        let outcome = self.cycle_now(old, new, record, ttl);
+        Box::pin(async move { Ok(outcome) })
+    }
+
+    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<DeleteOutcome, StoreError>> {
+        let outcome = self.delete_now(id);
+        Box::pin(async move { Ok(outcome) })
     }
 }
 
@@ -231,7 +336,7 @@ mod tests {
 
     #[tokio::test]
     async fn passes_the_conformance_suite() {
-        crate::testing::run(&MemoryStore::new()).await;
+        crate::conformance::run(&MemoryStore::new()).await;
     }
 
     #[tokio::test]
@@ -239,7 +344,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(1_000));
         let store = MemoryStore::with_clock(clock.clone());
         let id = SessionId::random().unwrap();
-        store.save(&id, &record(1), Duration::from_secs(60)).await.unwrap();
+        store.create(&id, &record(1), Duration::from_secs(60)).await.unwrap();
         clock.advance(60);
         assert_eq!(store.load(&id).await.unwrap(), Some(record(1)));
         clock.advance(1);
@@ -257,7 +362,7 @@ mod tests {
         // sessions in all, never loaded again (abandoned), never deleted.
         for _ in 0..50 {
             for _ in 0..2_000 {
-                store.save(&SessionId::random().unwrap(), &record(1), ttl).await.unwrap();
+                store.create(&SessionId::random().unwrap(), &record(1), ttl).await.unwrap();
             }
             high_water = high_water.max(store.len());
             clock.advance(11);
@@ -276,14 +381,14 @@ mod tests {
         let clock = Arc::new(ManualClock::new(1_000));
         let store = MemoryStore::with_clock(clock.clone());
         for _ in 0..200 {
-            store.save(&SessionId::random().unwrap(), &record(1), Duration::from_secs(5)).await.unwrap();
+            store.create(&SessionId::random().unwrap(), &record(1), Duration::from_secs(5)).await.unwrap();
         }
         assert_eq!(store.len(), 200);
         clock.advance(SWEEP_INTERVAL);
-        // One save per shard triggers its sweep; a few hundred saves touch every shard.
+        // One create per shard triggers its sweep; a few hundred creates touch every shard.
         let live: Vec<SessionId> = (0..400).map(|_| SessionId::random().unwrap()).collect();
         for id in &live {
-            store.save(id, &record(2), Duration::from_secs(5)).await.unwrap();
+            store.create(id, &record(2), Duration::from_secs(5)).await.unwrap();
         }
         assert!(store.len() < 200 + 400, "expired records were swept: {}", store.len());
         for id in &live {
@@ -291,11 +396,43 @@ mod tests {
         }
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn cycles_from_many_threads_across_shards_keep_one_winner_and_never_deadlock() {
+        let store = MemoryStore::new();
+        let ttl = Duration::from_secs(60);
+        let rounds = async {
+            for _ in 0..300 {
+                let old = SessionId::random().unwrap();
+                store.create(&old, &record(1), ttl).await.unwrap();
+                let racers: Vec<_> = (0..4)
+                    .map(|i| {
+                        let (store, old) = (store.clone(), old.clone());
+                        tokio::spawn(async move {
+                            let new = SessionId::random().unwrap();
+                            let outcome = store.cycle(&old, &new, &record(i), ttl).await.unwrap();
+                            (new, outcome)
+                        })
+                    })
+                    .collect();
+                let mut live = 0;
+                for racer in racers {
+                    let (new, outcome) = racer.await.unwrap();
+                    let found = store.load(&new).await.unwrap();
+                    assert_eq!(found.is_some(), outcome == CycleOutcome::Cycled);
+                    live += usize::from(found.is_some());
+                }
+                assert_eq!(live, 1, "exactly one cycle wins");
+                assert_eq!(store.load(&old).await.unwrap(), None);
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), rounds).await.expect("no deadlock");
+    }
+
     #[tokio::test]
     async fn clones_share_sessions() {
         let store = MemoryStore::new();
         let id = SessionId::random().unwrap();
-        store.clone().save(&id, &record(7), Duration::from_secs(60)).await.unwrap();
+        store.clone().create(&id, &record(7), Duration::from_secs(60)).await.unwrap();
         assert_eq!(store.load(&id).await.unwrap(), Some(record(7)));
         assert!(format!("{store:?}").contains("entries: 1"));
     }

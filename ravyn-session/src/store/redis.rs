@@ -1,23 +1,30 @@
 //! [`RedisStore`]: sessions in Redis, shared by every process and machine that points at it.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use super::{
+    BoxFuture, CreateOutcome, CycleOutcome, DeleteOutcome, Record, SessionId, SessionStore, StoreError, UpdateOutcome,
+};
 
-use super::{BoxFuture, Record, SessionId, SessionStore, StoreError};
+use crate::redis_connection::RedisConnection;
 
 /// Default key prefix: records live at `ravyn:session:<id>`.
 const DEFAULT_PREFIX: &str = "ravyn:session:";
-/// Default bound on one store operation, connecting included.
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Sessions in Redis: one key per session, `<prefix><id>`, holding the [`Record`] as JSON, written
-/// with `SET key value EX ttl` so Redis itself expires it.
+/// Sessions in Redis: one key per session, `<prefix><id>`, holding the [`Record`] as JSON, with a
+/// Redis TTL so Redis itself expires it (Redis's clock is the one that counts).
 ///
-/// Built on the `redis` crate's tokio [`ConnectionManager`]: one multiplexed connection per store
-/// (clones share it) that reconnects by itself. The connection is opened on first use, so
-/// `RedisStore::new` needs no running Redis and no async context.
+/// Every write is atomic and conditional, so none brings a revoked session back: a new session is
+/// `SET key value NX EX ttl` (never over a live id), a change or refresh is `SET key value XX EX
+/// ttl` (only over a key that still exists), a logout is `DEL`, and cycling the id is one Lua
+/// script that checks the new key, deletes the old one and writes the new one. The script names
+/// two keys, so under Redis Cluster both must hash to one slot: use a single Redis (or a
+/// primary with replicas), which is what this store's connection speaks to anyway.
+///
+/// Built on [`RedisConnection`] (the `redis` crate's tokio `ConnectionManager`): one multiplexed
+/// connection per store (clones share it) that reconnects by itself. The connection is opened on
+/// first use, so `RedisStore::new` needs no running Redis and no async context.
 ///
 /// **When Redis is down**, each operation fails within [`timeout`](Self::timeout) (default 2 s;
 /// connecting is bounded by it too, and a refused connection fails at once), the request that
@@ -35,21 +42,15 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 /// ```
 #[derive(Clone)]
 pub struct RedisStore {
-    client: redis::Client,
+    redis: RedisConnection,
     prefix: Arc<str>,
-    timeout: Duration,
-    /// Created on first use, inside the runtime that serves requests.
-    connection: Arc<OnceLock<ConnectionManager>>,
 }
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The connection info may hold a password: show the address only.
-        f.debug_struct("RedisStore")
-            .field("addr", &self.client.get_connection_info().addr())
-            .field("prefix", &self.prefix)
-            .field("timeout", &self.timeout)
-            .finish_non_exhaustive()
+        // RedisConnection's Debug shows the address, never the password.
+        f.debug_struct("RedisStore").field("redis", &self.redis).field("prefix", &self.prefix).finish()
     }
 }
 
@@ -69,14 +70,7 @@ impl RedisStore {
     /// assert!(RedisStore::new("http://example.com").is_err());
     /// ```
     pub fn new(url: &str) -> Result<Self, StoreError> {
-        let client = redis::Client::open(url)
-            .map_err(|error| StoreError::with_source(format!("invalid Redis URL {:?}", redact(url)), error))?;
-        Ok(RedisStore {
-            client,
-            prefix: Arc::from(DEFAULT_PREFIX),
-            timeout: DEFAULT_TIMEOUT,
-            connection: Arc::new(OnceLock::new()),
-        })
+        Ok(RedisStore { redis: RedisConnection::new(url)?, prefix: Arc::from(DEFAULT_PREFIX) })
     }
 
     /// Sets the key prefix (default `"ravyn:session:"`): give each app sharing a Redis its own.
@@ -102,7 +96,7 @@ impl RedisStore {
     /// # Ok::<(), ravyn_session::StoreError>(())
     /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.redis = self.redis.timeout(timeout);
         self
     }
 
@@ -125,7 +119,7 @@ impl RedisStore {
     /// # Ok::<(), ravyn_session::StoreError>(())
     /// ```
     pub fn get_timeout(&self) -> Duration {
-        self.timeout
+        self.redis.get_timeout()
     }
 
     /// The Redis key of session `id`: the prefix followed by the id.
@@ -143,39 +137,43 @@ impl RedisStore {
         key
     }
 
-    fn connection(&self) -> Result<ConnectionManager, StoreError> {
-        if let Some(connection) = self.connection.get() {
-            return Ok(connection.clone());
-        }
-        // Bounded reconnection: a few quick attempts, each bounded in time, so a request waits at
-        // most about `timeout` (the outer bound in `run` has the last word anyway).
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.timeout))
-            .set_response_timeout(Some(self.timeout))
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(50))
-            .set_max_delay(Duration::from_millis(250));
-        let connection = ConnectionManager::new_lazy_with_config(self.client.clone(), config)
-            .map_err(|error| StoreError::with_source("could not set up the Redis connection", error))?;
-        // Two first requests racing here both build one; the loser's is dropped unused.
-        Ok(self.connection.get_or_init(|| connection).clone())
-    }
-
     async fn run<T: redis::FromRedisValue>(&self, op: &'static str, command: redis::Cmd) -> Result<T, StoreError> {
-        let mut connection = self.connection()?;
-        match tokio::time::timeout(self.timeout, command.query_async::<T>(&mut connection)).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(StoreError::with_source(format!("Redis {op} failed"), error)),
-            Err(_) => Err(StoreError::new(format!("Redis {op} timed out after {:?}", self.timeout))),
-        }
+        self.redis.run(op, command).await
     }
 }
 
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &url[..scheme], &url[at..]),
-        _ => url.to_owned(),
+/// The atomic cycle: refuse a taken new id, move only a live old one. `DEL` reports 0 for a key
+/// that has expired, so an expired old session is `Gone` too. Scripts run atomically in Redis.
+/// Returns 1 (cycled), 0 (old gone) or 2 (new id taken).
+const CYCLE_SCRIPT: &str = r"
+if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+return 1
+";
+
+fn record_json(record: &Record) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(record).map_err(|error| StoreError::with_source("could not serialize the session record", error))
+}
+
+fn ttl_secs(ttl: Duration) -> u64 {
+    ttl.as_secs().max(1)
+}
+
+impl RedisStore {
+    /// `SET key json <condition> EX ttl`: `true` when Redis wrote it (`OK`), `false` when the
+    /// condition (`NX`: no such key; `XX`: the key exists) kept it from writing (nil).
+    async fn set_if(
+        &self,
+        id: &SessionId,
+        record: &Record,
+        ttl: Duration,
+        condition: &'static str,
+    ) -> Result<bool, StoreError> {
+        let mut set = redis::cmd("SET");
+        set.arg(self.key(id)).arg(record_json(record)?).arg(condition).arg("EX").arg(ttl_secs(ttl));
+        let reply: Option<String> = self.run(if condition == "NX" { "SET NX" } else { "SET XX" }, set).await?;
+        Ok(reply.is_some())
     }
 }
 
@@ -198,26 +196,61 @@ impl SessionStore for RedisStore {
         })
     }
 
-    fn save<'a>(
+    fn create<'a>(
         &'a self,
         id: &'a SessionId,
         record: &'a Record,
         ttl: Duration,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
+    ) -> BoxFuture<'a, Result<CreateOutcome, StoreError>> {
         Box::pin(async move {
-            let json = serde_json::to_vec(record)
-                .map_err(|error| StoreError::with_source("could not serialize the session record", error))?;
-            let mut set = redis::cmd("SET");
-            set.arg(self.key(id)).arg(json).arg("EX").arg(ttl.as_secs().max(1));
-            self.run::<()>("SET", set).await
+            // NX: Redis writes only if no key exists (an expired key counts as absent).
+            Ok(if self.set_if(id, record, ttl, "NX").await? { CreateOutcome::Created } else { CreateOutcome::IdTaken })
         })
     }
 
-    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn update<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<UpdateOutcome, StoreError>> {
+        Box::pin(async move {
+            // XX: Redis writes only over an existing key, so a deleted or expired session stays gone.
+            Ok(if self.set_if(id, record, ttl, "XX").await? { UpdateOutcome::Updated } else { UpdateOutcome::Gone })
+        })
+    }
+
+    fn cycle<'a>(
+        &'a self,
+        old: &'a SessionId,
+        new: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<CycleOutcome, StoreError>> {
+        Box::pin(async move {
+            // EVAL rather than EVALSHA: cycling happens once per login, and EVAL needs no
+            // script cache to be warm (or to survive a Redis restart).
+            let mut eval = redis::cmd("EVAL");
+            eval.arg(CYCLE_SCRIPT)
+                .arg(2)
+                .arg(self.key(old))
+                .arg(self.key(new))
+                .arg(record_json(record)?)
+                .arg(ttl_secs(ttl));
+            match self.run::<i64>("cycle script", eval).await? {
+                1 => Ok(CycleOutcome::Cycled),
+                2 => Ok(CycleOutcome::IdTaken),
+                _ => Ok(CycleOutcome::Gone),
+            }
+        })
+    }
+
+    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<DeleteOutcome, StoreError>> {
         Box::pin(async move {
             let mut del = redis::cmd("DEL");
             del.arg(self.key(id));
-            self.run::<()>("DEL", del).await
+            let removed: u64 = self.run("DEL", del).await?;
+            Ok(if removed > 0 { DeleteOutcome::Deleted } else { DeleteOutcome::NotFound })
         })
     }
 }
@@ -237,7 +270,7 @@ mod tests {
     #[tokio::test]
     async fn passes_the_conformance_suite() {
         let store = RedisStore::new(&redis_url()).unwrap().key_prefix(prefix());
-        crate::testing::run(&store).await;
+        crate::conformance::run(&store).await;
     }
 
     #[tokio::test]
@@ -275,7 +308,5 @@ mod tests {
     fn debug_and_errors_hide_the_password() {
         let store = RedisStore::new("redis://:hunter2@127.0.0.1:6379").unwrap();
         assert!(!format!("{store:?}").contains("hunter2"));
-        assert_eq!(redact("redis://user:hunter2@host:6379/0"), "redis://***@host:6379/0");
-        assert_eq!(redact("redis://host"), "redis://host");
     }
 }

@@ -1,5 +1,5 @@
-//! The session rules with a server-side store, through the manager: what is loaded, saved and
-//! deleted, and which cookie is sent.
+//! The session rules with a server-side store, through the manager: what is loaded, created,
+//! updated, cycled and deleted, and which cookie is sent.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -13,13 +13,15 @@ use crate::{Clock, CookieUpdate, FinishError, IncomingCookie, ManualClock, Sessi
 const SECRET: &str = "store-test-secret-long-enough-for-32";
 const T: u64 = 1_700_000_000;
 
-/// A MemoryStore that counts calls, remembers the last TTL, and can be switched off.
+/// A MemoryStore that counts calls, logs which write each was, remembers the last TTL, and can be
+/// switched off.
 #[derive(Debug)]
 struct Counting {
     inner: MemoryStore,
     loads: AtomicUsize,
-    saves: AtomicUsize,
+    writes: AtomicUsize,
     deletes: AtomicUsize,
+    ops: std::sync::Mutex<Vec<&'static str>>,
     last_ttl: std::sync::Mutex<Option<Duration>>,
     down: AtomicBool,
 }
@@ -29,15 +31,28 @@ impl Counting {
         Arc::new(Counting {
             inner: MemoryStore::with_clock(clock),
             loads: AtomicUsize::new(0),
-            saves: AtomicUsize::new(0),
+            writes: AtomicUsize::new(0),
             deletes: AtomicUsize::new(0),
+            ops: std::sync::Mutex::new(Vec::new()),
             last_ttl: std::sync::Mutex::new(None),
             down: AtomicBool::new(false),
         })
     }
 
+    /// (loads, writes: create + update + cycle, deletes).
     fn counts(&self) -> (usize, usize, usize) {
-        (self.loads.load(Ordering::SeqCst), self.saves.load(Ordering::SeqCst), self.deletes.load(Ordering::SeqCst))
+        (self.loads.load(Ordering::SeqCst), self.writes.load(Ordering::SeqCst), self.deletes.load(Ordering::SeqCst))
+    }
+
+    /// The operations since the last call, in order.
+    fn take_ops(&self) -> Vec<&'static str> {
+        std::mem::take(&mut *self.ops.lock().unwrap())
+    }
+
+    fn write(&self, op: &'static str, ttl: Duration) {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.ops.lock().unwrap().push(op);
+        *self.last_ttl.lock().unwrap() = Some(ttl);
     }
 
     fn check(&self) -> Result<(), StoreError> {
@@ -52,28 +67,56 @@ impl Counting {
 impl SessionStore for Counting {
     fn load<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<Option<Record>, StoreError>> {
         self.loads.fetch_add(1, Ordering::SeqCst);
+        self.ops.lock().unwrap().push("load");
         Box::pin(async move {
             self.check()?;
             self.inner.load(id).await
         })
     }
 
-    fn save<'a>(
+    fn create<'a>(
         &'a self,
         id: &'a SessionId,
         record: &'a Record,
         ttl: Duration,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        self.saves.fetch_add(1, Ordering::SeqCst);
-        *self.last_ttl.lock().unwrap() = Some(ttl);
+    ) -> BoxFuture<'a, Result<CreateOutcome, StoreError>> {
+        self.write("create", ttl);
         Box::pin(async move {
             self.check()?;
-            self.inner.save(id, record, ttl).await
+            self.inner.create(id, record, ttl).await
         })
     }
 
-    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<(), StoreError>> {
+    fn update<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<UpdateOutcome, StoreError>> {
+        self.write("update", ttl);
+        Box::pin(async move {
+            self.check()?;
+            self.inner.update(id, record, ttl).await
+        })
+    }
+
+    fn cycle<'a>(
+        &'a self,
+        old: &'a SessionId,
+        new: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<CycleOutcome, StoreError>> {
+        self.write("cycle", ttl);
+        Box::pin(async move {
+            self.check()?;
+            self.inner.cycle(old, new, record, ttl).await
+        })
+    }
+
+    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<DeleteOutcome, StoreError>> {
         self.deletes.fetch_add(1, Ordering::SeqCst);
+        self.ops.lock().unwrap().push("delete");
         Box::pin(async move {
             self.check()?;
             self.inner.delete(id).await
@@ -339,7 +382,7 @@ async fn records_past_their_lifetime_are_ignored_even_if_the_store_keeps_them() 
     let cookie = s.login().await;
     // A store that keeps records longer than told (here: saved directly with a long TTL).
     let record = s.record(&cookie).await.unwrap();
-    s.store.inner.save(&id_of(&cookie), &record, Duration::from_secs(10_000)).await.unwrap();
+    s.store.inner.update(&id_of(&cookie), &record, Duration::from_secs(10_000)).await.unwrap();
     s.clock.advance(101);
     assert!(s.request(&cookie).await.is_empty(), "idle lifetime");
 
@@ -351,7 +394,7 @@ async fn records_past_their_lifetime_are_ignored_even_if_the_store_keeps_them() 
         s.manager.finish(&session).await.unwrap();
     }
     let record = s.record(&cookie).await.unwrap();
-    s.store.inner.save(&id_of(&cookie), &record, Duration::from_secs(10_000)).await.unwrap();
+    s.store.inner.update(&id_of(&cookie), &record, Duration::from_secs(10_000)).await.unwrap();
     s.clock.advance(40);
     assert!(s.request(&cookie).await.is_empty(), "absolute lifetime: created 160 s ago, limit 150");
 }
@@ -429,4 +472,185 @@ fn finish_and_load_futures_are_send() {
     let session = s.manager.session(IncomingCookie::Absent);
     assert_send(&s.manager.finish(&session));
     assert_send(&session.load());
+}
+
+#[tokio::test]
+async fn each_request_makes_at_most_one_write_chosen_by_what_it_did() {
+    let s = setup();
+    let cookie = s.login().await;
+    assert_eq!(s.store.take_ops(), ["create"], "a new session is created");
+
+    let session = s.request(&cookie).await;
+    session.insert("theme", "dark").unwrap();
+    s.manager.finish(&session).await.unwrap();
+    assert_eq!(s.store.take_ops(), ["load", "update"], "a change updates under the same id");
+
+    let session = s.request(&cookie).await;
+    session.cycle_id();
+    let CookieUpdate::Set(header) = s.manager.finish(&session).await.unwrap() else { panic!("expected Set") };
+    assert_eq!(s.store.take_ops(), ["load", "cycle"], "cycle_id is one atomic cycle");
+    let cookie = value_of(&header);
+
+    let session = s.request(&cookie).await;
+    session.clear();
+    session.insert("user_id", 2).unwrap();
+    let CookieUpdate::Set(header) = s.manager.finish(&session).await.unwrap() else { panic!("expected Set") };
+    assert_eq!(s.store.take_ops(), ["load", "create", "delete"], "clear then insert: a new session, the old deleted");
+    let cookie = value_of(&header);
+
+    let session = s.request(&cookie).await;
+    session.clear();
+    assert!(matches!(s.manager.finish(&session).await.unwrap(), CookieUpdate::Delete(_)));
+    assert_eq!(s.store.take_ops(), ["load", "delete"], "logout deletes");
+}
+
+#[tokio::test]
+async fn a_change_in_flight_during_logout_is_dropped_and_its_response_deletes_the_cookie() {
+    let s = setup();
+    let cookie = s.login().await;
+    let slow = s.request(&cookie).await; // loaded before the logout
+    slow.insert("cart", json!([1, 2])).unwrap();
+    let logout = s.request(&cookie).await;
+    logout.clear();
+    assert!(matches!(s.manager.finish(&logout).await.unwrap(), CookieUpdate::Delete(_)));
+    let late = s.manager.finish(&slow).await.expect("a revoked session is not a store error (no 503)");
+    let CookieUpdate::Delete(header) = late else { panic!("the late response must delete the cookie, got {late:?}") };
+    assert!(header.contains("Max-Age=0"), "{header}");
+    assert_eq!(s.record(&cookie).await, None, "the logged-out session is not brought back");
+    assert!(s.request(&cookie).await.is_empty(), "the cookie is refused afterwards");
+}
+
+/// M1 (a) of the security review: a read-only request whose rolling refresh is due, in flight
+/// during logout.
+#[tokio::test]
+async fn a_due_refresh_in_flight_during_logout_does_not_recreate_the_record() {
+    let s = setup_with(|c| c.max_age(400));
+    let cookie = s.login().await;
+    s.clock.advance(101); // past max_age / 4: the next read refreshes
+    let reader = s.request(&cookie).await;
+    assert_eq!(reader.get::<u64>("user_id").unwrap(), Some(1));
+    let logout = s.request(&cookie).await;
+    logout.clear();
+    s.manager.finish(&logout).await.unwrap();
+    s.store.take_ops();
+    let late = s.manager.finish(&reader).await.unwrap();
+    assert_eq!(s.store.take_ops(), ["update"], "the refresh is an update, never a create");
+    assert!(matches!(late, CookieUpdate::Delete(_)), "got {late:?}");
+    assert_eq!(s.record(&cookie).await, None);
+    assert!(s.request(&cookie).await.is_empty());
+}
+
+/// M1 (b): a concurrent request on the old id after `cycle_id()`.
+#[tokio::test]
+async fn a_request_on_the_old_id_after_cycle_id_does_not_bring_it_back() {
+    let s = setup();
+    let old = s.login().await;
+    let in_flight = s.request(&old).await;
+    in_flight.insert("cart", json!([1])).unwrap();
+    let login = s.request(&old).await;
+    login.cycle_id();
+    login.insert("user_id", 2).unwrap();
+    let CookieUpdate::Set(header) = s.manager.finish(&login).await.unwrap() else { panic!("expected Set") };
+    let new = value_of(&header);
+    assert_ne!(id_of(&new), id_of(&old));
+    let late = s.manager.finish(&in_flight).await.unwrap();
+    assert!(matches!(late, CookieUpdate::Delete(_)), "got {late:?}");
+    assert_eq!(s.record(&old).await, None, "the old id stays dead");
+    let record = s.record(&new).await.unwrap();
+    assert_eq!(record.data["user_id"], 2);
+    assert!(!record.data.contains_key("cart"), "the late write went nowhere");
+}
+
+/// M1 (c): a privilege taken away, with `cycle_id()` as the docs say, while a request holding the
+/// older copy is in flight.
+#[tokio::test]
+async fn a_privilege_removed_with_cycle_id_is_not_undone_by_a_concurrent_older_copy() {
+    let s = setup();
+    let cookie = s.login().await;
+    let grant = s.request(&cookie).await;
+    grant.insert("is_admin", true).unwrap();
+    s.manager.finish(&grant).await.unwrap();
+
+    let older_copy = s.request(&cookie).await;
+    assert_eq!(older_copy.get::<bool>("is_admin").unwrap(), Some(true));
+    let demote = s.request(&cookie).await;
+    demote.remove("is_admin");
+    demote.cycle_id();
+    let CookieUpdate::Set(header) = s.manager.finish(&demote).await.unwrap() else { panic!("expected Set") };
+    older_copy.insert("last_seen", 1).unwrap();
+    assert!(matches!(s.manager.finish(&older_copy).await.unwrap(), CookieUpdate::Delete(_)));
+    let demoted = value_of(&header);
+    assert_eq!(s.record(&cookie).await, None, "the id that held is_admin is dead");
+    assert!(!s.record(&demoted).await.unwrap().data.contains_key("is_admin"), "is_admin stays removed");
+    assert_eq!(s.request(&demoted).await.get::<bool>("is_admin").unwrap(), None);
+}
+
+/// The documented limit (store module doc, "Concurrency"): without `cycle_id()`, two updates of a
+/// live session are last-writer-wins, so a bare `remove` can be undone by an older copy.
+#[tokio::test]
+async fn without_cycle_id_two_updates_are_last_writer_wins_as_documented() {
+    let s = setup();
+    let cookie = s.login().await;
+    let grant = s.request(&cookie).await;
+    grant.insert("is_admin", true).unwrap();
+    s.manager.finish(&grant).await.unwrap();
+    let older_copy = s.request(&cookie).await;
+    older_copy.insert("last_seen", 1).unwrap();
+    let demote = s.request(&cookie).await;
+    demote.remove("is_admin");
+    s.manager.finish(&demote).await.unwrap();
+    s.manager.finish(&older_copy).await.unwrap();
+    assert_eq!(s.record(&cookie).await.unwrap().data["is_admin"], true, "the last writer's copy wins");
+}
+
+#[tokio::test]
+async fn a_cycle_of_a_session_revoked_meanwhile_logs_out_and_creates_nothing() {
+    let s = setup();
+    let cookie = s.login().await;
+    let login = s.request(&cookie).await;
+    login.cycle_id();
+    s.store.inner.delete(&id_of(&cookie)).await.unwrap(); // an admin revokes the session
+    assert!(matches!(s.manager.finish(&login).await.unwrap(), CookieUpdate::Delete(_)));
+    assert!(s.store.inner.is_empty(), "no new id was created for a revoked session");
+}
+
+/// A store that reports every id as taken: `finish` gives up with a store error (503) after a few
+/// fresh ids rather than loop.
+#[derive(Debug, Default)]
+struct AlwaysTaken(MemoryStore);
+
+impl SessionStore for AlwaysTaken {
+    fn load<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<Option<Record>, StoreError>> {
+        self.0.load(id)
+    }
+    fn create<'a>(
+        &'a self,
+        _: &'a SessionId,
+        _: &'a Record,
+        _: Duration,
+    ) -> BoxFuture<'a, Result<CreateOutcome, StoreError>> {
+        Box::pin(async { Ok(CreateOutcome::IdTaken) })
+    }
+    fn update<'a>(
+        &'a self,
+        id: &'a SessionId,
+        record: &'a Record,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<UpdateOutcome, StoreError>> {
+        self.0.update(id, record, ttl)
+    }
+    fn delete<'a>(&'a self, id: &'a SessionId) -> BoxFuture<'a, Result<DeleteOutcome, StoreError>> {
+        self.0.delete(id)
+    }
+}
+
+#[tokio::test]
+async fn ids_reported_taken_are_retried_then_fail_as_a_store_error() {
+    let manager = SessionManager::new(SessionConfig::new(SECRET).store(AlwaysTaken::default())).unwrap();
+    let session = manager.session(IncomingCookie::Absent);
+    session.insert("user_id", 1).unwrap();
+    match manager.finish(&session).await {
+        Err(FinishError::Store(error)) => assert!(error.to_string().contains("taken"), "{error}"),
+        other => panic!("expected a store error, got {other:?}"),
+    }
 }
