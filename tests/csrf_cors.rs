@@ -204,6 +204,69 @@ async fn token_cookie_and_session_cookie_on_one_response() {
     assert_eq!(second.json::<Value>().await.unwrap()["visits"], 2);
 }
 
+/// A hand-written handler that says it needs the request's head only, and reports whether the
+/// request reached it with a session attached (the session step ran) or without (it was skipped).
+struct SessionProbe(ravyn::Needs);
+
+impl ravyn::Handler for SessionProbe {
+    fn spec(&self) -> ravyn::RouteSpec {
+        ravyn::RouteSpec::new("probe", "/probe", &["GET", "POST"], 200).with_needs(self.0)
+    }
+    fn call(&self, request: Request) -> ravyn::BoxFuture<'static, ravyn::Response> {
+        let attached = request.try_session().is_some();
+        Box::pin(async move { ravyn::Response::text(if attached { "session step ran" } else { "no session work" }) })
+    }
+}
+
+#[tokio::test]
+async fn with_csrf_on_a_route_that_never_uses_its_session_does_no_session_work() {
+    // Before the pipeline issue, CSRF was a middleware in the app's chain, and any middleware
+    // turned the session step on for every route.
+    init_logs();
+    let app = |needs| {
+        Ravyn::builder()
+            .session_config(SessionConfig::new(SESSION_SECRET))
+            .csrf_config(CSRFConfig::new(CSRF_SECRET))
+            .routes(vec![Gateway::new(SessionProbe(needs)), Gateway::new(show_token)])
+            .build()
+            .unwrap()
+    };
+    let server = TestServer::start(app(ravyn::Needs::REQUEST)).await;
+    let (http, token) = fresh_token(&server).await;
+    let get = http.get(server.url("/probe")).send().await.unwrap();
+    assert_eq!(get.text().await.unwrap(), "no session work");
+    let post = http.post(server.url("/probe")).header("X-CSRFToken", &token).send().await.unwrap();
+    assert_eq!(post.text().await.unwrap(), "no session work");
+    // The same route needing its session gets it: the skip follows what the route declares.
+    let server = TestServer::start(app(ravyn::Needs::REQUEST | ravyn::Needs::SESSION)).await;
+    let get = client().get(server.url("/probe")).send().await.unwrap();
+    assert_eq!(get.text().await.unwrap(), "session step ran");
+}
+
+#[tokio::test]
+async fn a_safe_request_to_a_route_that_never_reads_the_token_keeps_a_cookie_of_its_shape() {
+    // What deciding "keep the cookie" needs: its shape. The signature is checked where it
+    // matters: on an unsafe request, and on a safe request to a route that reads the token.
+    let server = csrf_server().await;
+    let raw = reqwest::Client::new();
+    let forged = format!("{}.{}", "Q".repeat(43), "Z".repeat(43));
+    let kept = raw.get(server.url("/hello")).header("cookie", format!("csrftoken={forged}")).send().await.unwrap();
+    assert!(set_cookies(kept.headers()).is_empty());
+    // Not of the shape: replaced at once.
+    let replaced = raw.get(server.url("/hello")).header("cookie", "csrftoken=forged").send().await.unwrap();
+    assert!(cookie_value(&set_cookies(replaced.headers()), "csrftoken").is_some());
+    // A route that reads the token checks the signature, and replaces the forged one.
+    let checked = raw.get(server.url("/token")).header("cookie", format!("csrftoken={forged}")).send().await.unwrap();
+    let genuine = cookie_value(&set_cookies(checked.headers()), "csrftoken").unwrap().to_owned();
+    assert_ne!(genuine, forged);
+    // The forged token is refused on an unsafe request; the genuine one passes.
+    let post_with = |token: &str| {
+        raw.post(server.url("/submit")).header("cookie", format!("csrftoken={token}")).header("X-CSRFToken", token)
+    };
+    assert_eq!(post_with(&forged).send().await.unwrap().status(), 403);
+    assert_eq!(post_with(&genuine).send().await.unwrap().status(), 200);
+}
+
 #[tokio::test]
 async fn a_forged_or_foreign_token_is_refused() {
     let server = csrf_server().await;

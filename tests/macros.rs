@@ -129,6 +129,17 @@ async fn names_session() -> String {
     session.to_owned()
 }
 
+#[get("/reads-session")]
+async fn reads_session(request: Request) -> String {
+    format!("{:?}", request.try_session().map(|s| s.len()))
+}
+
+/// Reads the session through a typed argument.
+#[get("/takes-session")]
+async fn takes_session(session: ravyn::session::Session, page: Option<u32>) -> String {
+    format!("{} {page:?}", session.len())
+}
+
 mod nested {
     use ravyn::{get, Json};
     use serde_json::{json, Value};
@@ -396,8 +407,36 @@ fn spec_says_whether_the_handler_may_use_its_session() {
     assert!(!kinds.spec().may_use_session());
     // The request handed to other code, which may read the session.
     assert!(passes_request.spec().may_use_session());
-    // `session` named in the body.
-    assert!(names_session.spec().may_use_session());
+    // Issue 17: no more guessing from identifier names. A local variable called `session` in a
+    // handler without a `Request` cannot reach the session (this asserted `true` before).
+    assert!(!names_session.spec().may_use_session());
+    // What can reach it: the request's own session methods, and a typed `Session` argument.
+    assert!(reads_session.spec().may_use_session());
+    assert!(takes_session.spec().may_use_session());
+}
+
+#[test]
+fn spec_lists_what_the_handler_needs_and_its_arguments() {
+    use ravyn::{ArgSource, Needs};
+    assert_eq!(hello.spec().needs(), Needs::NONE);
+    assert_eq!(echo.spec().needs(), Needs::REQUEST);
+    assert_eq!(passes_request.spec().needs(), Needs::REQUEST | Needs::SESSION | Needs::USER | Needs::CSRF_TOKEN);
+    assert_eq!(reads_session.spec().needs(), Needs::REQUEST | Needs::SESSION);
+    assert_eq!(takes_session.spec().needs(), Needs::SESSION | Needs::BODY);
+    assert_eq!(login.spec().needs(), Needs::REQUEST | Needs::BODY);
+    let args: Vec<(&str, ArgSource, &str, bool)> =
+        kinds.spec().args().iter().map(|a| (a.name(), a.source(), a.type_name(), a.required())).collect();
+    assert_eq!(
+        args,
+        [
+            ("req", ArgSource::Request, "Request", true),
+            ("type", ArgSource::Path, "String", true),
+            ("limit", ArgSource::QueryOrBody, "Option<u8>", false),
+        ]
+    );
+    let args: Vec<(&str, ArgSource)> = takes_session.spec().args().iter().map(|a| (a.name(), a.source())).collect();
+    assert_eq!(args, [("session", ArgSource::Extractor), ("page", ArgSource::QueryOrBody)]);
+    assert_eq!(takes_session.spec().description(), Some("Reads the session through a typed argument."));
 }
 
 #[test]
@@ -425,4 +464,20 @@ fn ui() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/*.rs");
     cases.pass("tests/ui/pass/*.rs");
+}
+
+#[tokio::test]
+async fn a_session_argument_is_the_requests_session() {
+    let app = Ravyn::builder()
+        .session_config(ravyn::config::SessionConfig::new("a-long-random-secret-of-at-least-32-bytes"))
+        .routes(vec![Gateway::new(takes_session), Gateway::new(reads_session)])
+        .build()
+        .unwrap();
+    let client = TestClient::new(app);
+    client.session_mut(|session| session.insert("user_id", 1)).await.unwrap();
+    assert_eq!(client.get("/takes-session?page=2").send().await.text(), "1 Some(2)");
+    assert_eq!(client.get("/reads-session").send().await.text(), "Some(1)");
+    // Without a session configuration the argument cannot be built: a logged 500, not a panic.
+    let app = Ravyn::builder().routes(vec![Gateway::new(takes_session)]).build().unwrap();
+    assert_eq!(TestClient::new(app).get("/takes-session").send().await.status(), 500);
 }

@@ -105,6 +105,18 @@ pub enum Consumed {
 /// ```
 pub trait TokenStore: Debug + Send + Sync + 'static {
     /// Uses up refresh token `jti` of `family`, atomically; see the contract.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use ravyn_auth::store::{Consumed, MemoryTokenStore, TokenStore};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ravyn_auth::StoreError> {
+    /// let (store, ttl) = (MemoryTokenStore::new(), Duration::from_secs(60));
+    /// assert_eq!(store.consume("jti", "fam", ttl, ttl).await?, Consumed::First);
+    /// assert_eq!(store.consume("jti", "fam", ttl, ttl).await?, Consumed::Reused);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn consume<'a>(
         &'a self,
         jti: &'a str,
@@ -114,6 +126,18 @@ pub trait TokenStore: Debug + Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Consumed, StoreError>>;
 
     /// Marks `jti` dead for `jti_ttl` and `family` dead for `family_ttl` (each when given).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use ravyn_auth::store::{MemoryTokenStore, TokenStore};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ravyn_auth::StoreError> {
+    /// let (store, ttl) = (MemoryTokenStore::new(), Duration::from_secs(60));
+    /// store.revoke(Some("jti"), None, ttl, ttl).await?;
+    /// assert!(store.is_revoked(Some("jti"), Some("other-family")).await?);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn revoke<'a>(
         &'a self,
         jti: Option<&'a str>,
@@ -123,6 +147,15 @@ pub trait TokenStore: Debug + Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<(), StoreError>>;
 
     /// Whether `jti` or `family` is dead.
+    ///
+    /// ```
+    /// # use ravyn_auth::store::{MemoryTokenStore, TokenStore};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ravyn_auth::StoreError> {
+    /// assert!(!MemoryTokenStore::new().is_revoked(Some("jti"), Some("fam")).await?);
+    /// # Ok(())
+    /// # }
+    /// ```
     fn is_revoked<'a>(
         &'a self,
         jti: Option<&'a str>,

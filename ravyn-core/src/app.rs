@@ -1,20 +1,21 @@
 //! [`Ravyn`], the application, and [`RavynBuilder`], how it is configured.
 
-use crate::catch_panic::{catch_panic, panic_response};
-use crate::cors::{CORSConfig, CorsMiddleware};
-use crate::csrf::{CSRFConfig, CsrfMiddleware};
+use crate::cors::{CORSConfig, CorsStep};
+use crate::csrf::{CSRFConfig, CsrfStep};
 use crate::error::ConfigError;
-use crate::middleware::{Endpoint, MiddlewareRef, Next};
+use crate::lifecycle::{Hook, HookResult, Hooks, Lifespan};
+use crate::middleware::ArcMiddleware;
+use crate::pipeline::{Builtins, RouteEndpoint, Target};
 use crate::request::Request;
-use crate::response::{IntoResponse, Response};
-use crate::routing::{flatten, Route, Router};
-use crate::session::SessionMiddleware;
+use crate::response::Response;
+use crate::routing::{flatten, Miss, Refusal, Route, Router};
+use crate::session::SessionStep;
 use crate::settings::{DefaultSettings, Settings};
 use crate::HTTPException;
 use http::StatusCode;
 use ravyn_session::{SessionConfig, SessionManager};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A built application: routes, middleware and configuration, cheap to clone.
 ///
@@ -33,16 +34,11 @@ pub struct Ravyn {
 
 struct AppInner {
     config: AppConfig,
-    chain: Arc<[MiddlewareRef]>,
-    router: Arc<Router>,
-    /// The same router, as the chain's endpoint.
-    router_endpoint: Arc<dyn Endpoint>,
-    /// The session step (holding the app's session manager), called directly by the app (see
-    /// [`Ravyn::chain`]), not through `chain`.
-    session_middleware: Option<SessionMiddleware>,
-    /// The outermost built-in middleware, run around the chain rather than as its first link, so
-    /// a request without `Origin` costs a header lookup instead of a middleware hop.
-    cors: Option<CorsMiddleware>,
+    /// The app's own middleware (`RavynBuilder::middleware`), outermost first.
+    middleware: Arc<[ArcMiddleware]>,
+    router: Router<Arc<RouteEndpoint>>,
+    builtins: Builtins,
+    hooks: Hooks,
 }
 
 impl std::fmt::Debug for Ravyn {
@@ -50,7 +46,7 @@ impl std::fmt::Debug for Ravyn {
         f.debug_struct("Ravyn")
             .field("config", &self.inner.config)
             .field("paths", &self.inner.router.len())
-            .field("middleware", &self.inner.chain.len())
+            .field("middleware", &self.inner.middleware.len())
             .finish()
     }
 }
@@ -120,8 +116,9 @@ impl AppConfig {
 #[derive(Default)]
 pub struct RavynBuilder {
     routes: Vec<Route>,
-    middleware: Vec<MiddlewareRef>,
+    middleware: Vec<ArcMiddleware>,
     settings: Option<Box<dyn Settings>>,
+    hooks: Hooks,
     debug: Option<bool>,
     redirect_slashes: Option<bool>,
     max_body_size: Option<usize>,
@@ -146,131 +143,75 @@ impl Ravyn {
 
     /// The session manager, when the app has a session configuration.
     pub fn session_manager(&self) -> Option<&SessionManager> {
-        self.inner.session_middleware.as_ref().map(|sessions| &sessions.manager)
+        self.inner.builtins.sessions.as_ref().map(SessionStep::manager)
     }
 
-    /// Handles one request through the whole chain: app middleware, routing, route middleware,
-    /// binding and the handler. A panic anywhere becomes a logged 500.
+    pub(crate) fn builtins(&self) -> &Builtins {
+        &self.inner.builtins
+    }
+
+    /// The app's own middleware, outermost first.
+    pub(crate) fn middleware(&self) -> &Arc<[ArcMiddleware]> {
+        &self.inner.middleware
+    }
+
+    /// Runs the startup hooks ([`RavynBuilder::on_startup`], then the lifespan's startup), as
+    /// `serve` does before accepting connections; for in-process tests and custom servers. The
+    /// first error stops them and is returned.
+    pub async fn startup(&self) -> HookResult {
+        self.inner.hooks.startup().await
+    }
+
+    /// Runs the shutdown hooks (the lifespan's shutdown, then [`RavynBuilder::on_shutdown`]), as
+    /// `serve` does once graceful shutdown has let in-flight requests finish. Errors are logged.
+    pub async fn shutdown(&self) {
+        self.inner.hooks.shutdown().await;
+    }
+
+    /// Handles one request whose body is in hand: routes it from its head, then runs it through
+    /// the pipeline (ARCHITECTURE.md: the built-in steps, app middleware, route middleware, the
+    /// handler stage). A panic anywhere becomes a logged 500. The server resolves the route
+    /// itself before reading the body; this is the in-process entry (`TestClient`).
     pub async fn handle(&self, mut request: Request) -> Response {
-        let limit = self.inner.config.max_body_size;
-        if request.body().len() > limit {
-            request.set_body(bytes::Bytes::new());
+        let route = match self.route(&mut request) {
+            Ok(route) => route,
             // Boxed: a rare path whose future would otherwise enlarge every request's.
-            return Box::pin(self.reject(request, body_too_large(limit))).await;
-        }
-        self.run_chain(request, ChainEnd::Router).await
-    }
-
-    /// Answers `error` for a request refused before routing (body or headers over their limits),
-    /// still through the app's middleware, so CORS headers and user middleware see it too.
-    pub(crate) async fn reject(&self, request: Request, error: HTTPException) -> Response {
-        let endpoint: Arc<dyn Endpoint> = Arc::new(Rejection(error));
-        self.run_chain(request, ChainEnd::Other(&endpoint)).await
-    }
-
-    async fn run_chain(&self, request: Request, end: ChainEnd<'_>) -> Response {
-        let logged = tracing::enabled!(tracing::Level::INFO);
-        if self.inner.cors.is_none() && !logged {
-            return self.chain(request, end).await;
-        }
-        // Boxed, so that what CORS and the access log keep while the request runs does not widen
-        // every request's future (hyper moves it into place once per request).
-        Box::pin(self.run_chain_observed(request, end, logged)).await
-    }
-
-    /// [`run_chain`](Self::run_chain) with CORS and/or the access log line.
-    async fn run_chain_observed(&self, request: Request, end: ChainEnd<'_>, logged: bool) -> Response {
-        let logged = logged.then(|| (Instant::now(), request.method().clone(), request.uri().path().to_owned()));
-        let response = match &self.inner.cors {
-            // CORS wraps everything else, panics' 500s included.
-            Some(cors) => cors.around(request, |request| self.chain(request, end)).await,
-            None => self.chain(request, end).await,
+            Err(miss) => return Box::pin(self.refuse_miss(request, miss)).await,
         };
-        if let Some((started, method, path)) = logged {
-            tracing::info!(
-                method = %method,
-                path = %path,
-                status = response.status_code().as_u16(),
-                latency_us = started.elapsed().as_micros() as u64,
-                "request"
-            );
-        }
-        response
-    }
-}
-
-/// What the middleware chain ends in.
-#[derive(Clone, Copy)]
-enum ChainEnd<'a> {
-    /// The app's router, awaited directly when no middleware stands in between.
-    Router,
-    /// Another endpoint (a refusal before routing).
-    Other(&'a Arc<dyn Endpoint>),
-}
-
-impl Ravyn {
-    /// The session step, the rest of the middleware chain and its end, a panic in them answered
-    /// as a logged 500.
-    ///
-    /// The built-in session step and, without further middleware, the router are awaited in
-    /// place: one future for the request, no boxed future or dynamic call per layer. Only the
-    /// CSRF and user middleware go through the dynamic chain.
-    async fn chain(&self, mut request: Request, end: ChainEnd<'_>) -> Response {
-        let rest = |request| self.after_sessions(request, end);
-        let future = async move {
-            match (&self.inner.session_middleware, end) {
-                // Nothing between the session step and the router: route first, so a route that
-                // cannot reach its session (see `never_uses_session`) skips the session step and
-                // pays nothing for it. Untouched, the session step changes no answer, 404s and
-                // 405s included.
-                (Some(sessions), ChainEnd::Router) if self.inner.chain.is_empty() => {
-                    let endpoint = match self.inner.router.route(&mut request) {
-                        Ok(endpoint) => endpoint,
-                        Err(response) => return response,
-                    };
-                    if endpoint.never_uses_session() {
-                        endpoint.run(request).await
-                    } else {
-                        sessions.around(request, |request| endpoint.run(request)).await
-                    }
-                }
-                (Some(sessions), _) => sessions.around(request, rest).await,
-                (None, _) => rest(request).await,
+        if let Some(limit) = route.buffered_limit() {
+            if request.body().len() as u64 > limit {
+                request.set_body(bytes::Bytes::new());
+                return Box::pin(self.refuse(request, Refusal::Exception(body_too_large(limit)))).await;
             }
-        };
-        // Handler panics are answered inside the chain (routing); this catches middleware's.
-        match catch_panic(std::pin::pin!(future)).await {
-            Ok(response) => response,
-            Err(payload) => panic_response(&*payload, self.inner.config.debug),
         }
+        self.pipeline(request, Target::Route(route)).await
     }
 
-    async fn after_sessions(&self, request: Request, end: ChainEnd<'_>) -> Response {
-        if self.inner.chain.is_empty() {
-            return match end {
-                ChainEnd::Router => self.inner.router.dispatch(request).await,
-                ChainEnd::Other(endpoint) => endpoint.call_endpoint(request).await,
-            };
+    /// The route for `request`'s head, its path parameters set on the request; or why there is
+    /// none (see [`refuse_miss`](Self::refuse_miss)).
+    pub(crate) fn route(&self, request: &mut Request) -> Result<&Arc<RouteEndpoint>, Miss> {
+        let (route, params) = self.inner.router.route(request.method(), request.path())?;
+        if !params.is_empty() {
+            request.set_path_params(params);
         }
-        let endpoint = match end {
-            ChainEnd::Router => self.inner.router_endpoint.clone(),
-            ChainEnd::Other(endpoint) => endpoint.clone(),
-        };
-        Next::new(self.inner.chain.clone(), endpoint).run_boxed(request).await
+        Ok(route)
+    }
+
+    /// Answers a request without a route: 404, 405, or a redirect (`redirect_slashes`).
+    pub(crate) async fn refuse_miss(&self, request: Request, miss: Miss) -> Response {
+        let refusal = self.inner.router.refusal(miss, request.method(), request.path(), request.query_string());
+        self.refuse(request, refusal).await
+    }
+
+    /// Answers `refusal` for a request that has no route or was refused before its handler (body or
+    /// headers over their limits), still through the steps and the app's middleware, so CORS
+    /// headers and user middleware see it too.
+    pub(crate) async fn refuse(&self, request: Request, refusal: Refusal) -> Response {
+        self.pipeline(request, Target::Refusal(&refusal)).await
     }
 }
 
-/// The end of the chain for a request refused before routing.
-struct Rejection(HTTPException);
-
-impl Endpoint for Rejection {
-    fn call_endpoint(&self, _request: Request) -> crate::BoxFuture<'_, Response> {
-        let response = self.0.clone().into_response();
-        Box::pin(std::future::ready(response))
-    }
-}
-
-pub(crate) fn body_too_large(limit: usize) -> HTTPException {
+pub(crate) fn body_too_large(limit: u64) -> HTTPException {
     HTTPException::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         format!("Request body is larger than the limit of {limit} bytes."),
@@ -285,10 +226,53 @@ impl RavynBuilder {
     }
 
     /// Adds an app-wide middleware; the first added is the outermost. App middleware also sees
-    /// 404 and 405 answers. It runs inside the built-in middleware: CORS → session → CSRF →
-    /// these, in the order added.
-    pub fn middleware(mut self, middleware: impl Into<MiddlewareRef>) -> Self {
+    /// 404 and 405 answers. It runs inside the built-in steps (ARCHITECTURE.md, "The built-in
+    /// steps"), in the order added.
+    pub fn middleware(mut self, middleware: impl Into<ArcMiddleware>) -> Self {
         self.middleware.push(middleware.into());
+        self
+    }
+
+    /// Adds a hook run when the server starts, before it accepts connections (Ravyn's
+    /// `on_startup`); hooks run in the order added, and an error stops `serve` with it. Replaces
+    /// the settings module's `on_startup` list.
+    ///
+    /// ```
+    /// let app = ravyn_core::Ravyn::builder()
+    ///     .on_startup(|| async {
+    ///         tracing::info!("warming caches");
+    ///         Ok(())
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn on_startup<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.startup.push(Hook::new(hook));
+        self
+    }
+
+    /// Adds a hook run when the server stops, after graceful shutdown has let in-flight requests
+    /// finish (Ravyn's `on_shutdown`); in the order added, each run even if another failed.
+    /// Replaces the settings module's `on_shutdown` list.
+    pub fn on_shutdown<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = HookResult> + Send + 'static,
+    {
+        self.hooks.shutdown.push(Hook::new(hook));
+        self
+    }
+
+    /// Ravyn's `lifespan`: startup and shutdown as one function (see [`Lifespan`]). It runs after
+    /// the `on_startup` hooks and its shutdown before the `on_shutdown` hooks. Wins over the
+    /// settings module's.
+    pub fn lifespan(mut self, lifespan: Lifespan) -> Self {
+        self.hooks.lifespan = Some(lifespan);
         self
     }
 
@@ -325,7 +309,8 @@ impl RavynBuilder {
 
     /// How long a client may take to send a request's headers, counted from the connection's
     /// start or the end of its previous request (default 30 s); then the connection is closed.
-    /// Also how long a keep-alive connection may sit idle. Requests being handled are not cut.
+    /// Also how long a keep-alive connection may sit idle. Requests being handled (their bodies
+    /// being read included) are not cut by it.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = Some(timeout);
         self
@@ -362,10 +347,10 @@ impl RavynBuilder {
     /// field, or get `403 {"detail":"CSRF token verification failed."}`. Handlers read the token
     /// with [`Request::csrf_token`]. Wins over `Settings::csrf_config`.
     ///
-    /// Built-in middleware runs outside the app's own, in this order (outermost first):
-    /// **CORS → session → CSRF → `.middleware(..)` in the order added → routing**. So a refused
-    /// request never reaches user middleware, still gets CORS headers, and the token cookie is
-    /// set on the same response as the session cookie.
+    /// The CSRF step runs inside CORS and the session step, outside the app's middleware (the
+    /// order: ARCHITECTURE.md, "The built-in steps"). So a refused request never reaches user
+    /// middleware, still gets CORS headers, and the token cookie is set on the same response as
+    /// the session cookie.
     ///
     /// ```
     /// use ravyn_core::{CSRFConfig, Ravyn};
@@ -387,7 +372,7 @@ impl RavynBuilder {
     /// response to an allowed origin carries the CORS headers, errors and panics' 500s included.
     /// Wins over `Settings::cors_config`.
     ///
-    /// CORS is the outermost middleware: **CORS → session → CSRF → `.middleware(..)` → routing**.
+    /// CORS is the outermost step (ARCHITECTURE.md, "The built-in steps").
     ///
     /// ```
     /// use ravyn_core::{CORSConfig, Ravyn};
@@ -434,33 +419,28 @@ impl RavynBuilder {
         if config.header_read_timeout.is_zero() {
             return Err(ConfigError::Invalid { field: "header_read_timeout", reason: "must be above zero".to_owned() });
         }
-        let router = Router::build(flatten(&self.routes), config.redirect_slashes, config.debug)?;
-        let session_config = self.session_config.or_else(|| settings.session_config());
-        let sessions = session_config.map(SessionManager::new).transpose()?;
-        let cors = self.cors_config.or_else(|| settings.cors_config());
-        let cors = cors.map(|c| CorsMiddleware::new(&c)).transpose()?;
-        let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(CsrfMiddleware::new).transpose()?;
-        // Built-in middleware goes outside the user's, outermost first: CORS (every response,
-        // errors included, gets its headers; preflights skip the rest; run around the chain, see
-        // `run_chain`), then the session, then CSRF (a refused request never reaches user code;
-        // its cookie joins the session's).
-        // The session step is called directly (see `Ravyn::chain`), outside this list.
-        let session_middleware = sessions.map(|manager| SessionMiddleware { manager });
-        let mut chain: Vec<MiddlewareRef> = Vec::with_capacity(self.middleware.len() + 1);
-        if let Some(csrf) = csrf {
-            chain.push(csrf.into());
+        let mut router = Router::new(config.redirect_slashes);
+        for route in flatten(&self.routes) {
+            let spec = route.handler.spec();
+            let endpoint =
+                RouteEndpoint::new(route.handler, &spec, route.middleware, config.max_body_size, config.debug)?;
+            let endpoint = Arc::new(endpoint);
+            router.add(&route.path, spec.methods(), spec.name(), || endpoint.clone())?;
         }
-        chain.extend(self.middleware);
-        let router = Arc::new(router);
-        let router_endpoint: Arc<dyn Endpoint> = router.clone();
+        let session_config = self.session_config.or_else(|| settings.session_config());
+        let sessions = session_config.map(SessionManager::new).transpose()?.map(SessionStep::new);
+        let cors = self.cors_config.or_else(|| settings.cors_config());
+        let cors = cors.map(|c| CorsStep::new(&c)).transpose()?;
+        let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(CsrfStep::new).transpose()?;
+        let mut hooks = self.hooks;
+        hooks.extend_from_settings(settings);
         Ok(Ravyn {
             inner: Arc::new(AppInner {
                 config,
-                chain: chain.into(),
+                middleware: self.middleware.into(),
                 router,
-                router_endpoint,
-                session_middleware,
-                cors,
+                builtins: Builtins { cors, sessions, csrf },
+                hooks,
             }),
         })
     }
@@ -496,5 +476,16 @@ mod tests {
         let future = app.handle(Request::builder().uri("/hello").build());
         let size = std::mem::size_of_val(&future);
         assert!(size <= 1024, "app.handle's future is {size} bytes");
+        // Every built-in step on: CSRF is composed in place too (CORS is boxed when on).
+        let app = Ravyn::builder()
+            .routes(vec![Gateway::new(Hello)])
+            .session_config(SessionConfig::new("a-long-random-secret-of-at-least-32-bytes"))
+            .csrf_config(crate::CSRFConfig::new("a-long-random-secret-of-at-least-32-bytes"))
+            .cors_config(crate::CORSConfig::new())
+            .build()
+            .unwrap();
+        let future = app.handle(Request::builder().uri("/hello").build());
+        let size = std::mem::size_of_val(&future);
+        assert!(size <= 1024, "with every step on, app.handle's future is {size} bytes");
     }
 }

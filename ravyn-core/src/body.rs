@@ -1,58 +1,158 @@
-//! The response body: a whole buffer, sent in one frame.
+//! [`Body`]: a request's or a response's body, either a whole buffer in memory or a stream.
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
-use std::convert::Infallible;
+use http_body_util::combinators::BoxBody;
+use http_body_util::BodyExt;
+use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// A complete response body held in memory.
+/// The error type of a streamed body: whatever the stream's source failed with (a client that
+/// went away, a limit, an I/O error).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A request or response body: a whole buffer (what JSON, text and HTML responses and buffered
+/// request bodies are), or a stream read as it is produced.
 ///
-/// Responses in Ravyn are built whole (JSON, text, HTML), so the body is one buffer that
-/// middleware can read back with [`Body::as_bytes`] before it is sent.
+/// A whole body can be read back with [`as_bytes`](Body::as_bytes) by middleware before it is
+/// sent; a stream cannot, so code that rewrites bodies checks [`is_stream`](Body::is_stream).
 ///
 /// ```
 /// use ravyn_core::Body;
 /// let body = Body::from("hello");
 /// assert_eq!(body.as_bytes(), b"hello");
+/// assert!(!body.is_stream());
 /// assert!(Body::empty().is_empty());
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct Body {
-    data: Bytes,
-    sent: bool,
+    kind: Kind,
 }
+
+enum Kind {
+    Full { data: Bytes, sent: bool },
+    Stream(BoxBody<Bytes, BoxError>),
+}
+
+impl Default for Kind {
+    fn default() -> Self {
+        Kind::Full { data: Bytes::new(), sent: false }
+    }
+}
+
+/// What a streamed body's [`as_bytes`](Body::as_bytes) and `Request::body` lend: nothing.
+pub(crate) static NO_BYTES: Bytes = Bytes::new();
 
 impl Body {
     /// An empty body.
     pub const fn empty() -> Self {
-        Body { data: Bytes::new(), sent: false }
+        Body { kind: Kind::Full { data: Bytes::new(), sent: false } }
     }
 
-    /// The bytes of the body.
+    /// A body streamed from any [`http_body::Body`] of `Bytes` (a hyper `Incoming`, a file
+    /// stream, another framework's body).
+    ///
+    /// ```
+    /// use ravyn_core::Body;
+    /// let body = Body::from_http_body(http_body_util::Full::new(bytes::Bytes::from_static(b"streamed")));
+    /// assert!(body.is_stream());
+    /// ```
+    pub fn from_http_body<B>(body: B) -> Self
+    where
+        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: Into<BoxError>,
+    {
+        Body { kind: Kind::Stream(body.map_err(Into::into).boxed()) }
+    }
+
+    /// A body streamed from chunks as a [`Stream`](futures_util::Stream) produces them; an
+    /// `Err` ends the body with that error (the connection is then closed mid-response).
+    ///
+    /// ```
+    /// use ravyn_core::Body;
+    /// let chunks = futures_util::stream::iter(["a", "b"].map(|s| Ok::<_, std::io::Error>(bytes::Bytes::from(s))));
+    /// let body = Body::from_stream(chunks);
+    /// assert!(body.is_stream());
+    /// ```
+    pub fn from_stream<S, E>(stream: S) -> Self
+    where
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Send + Sync + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        use futures_util::TryStreamExt as _;
+        Body::from_http_body(http_body_util::StreamBody::new(stream.map_ok(Frame::data).map_err(Into::into)))
+    }
+
+    /// Whether this body is a stream rather than a buffer in memory.
+    pub fn is_stream(&self) -> bool {
+        matches!(self.kind, Kind::Stream(_))
+    }
+
+    /// The whole body's bytes; `None` for a stream.
+    pub fn as_full(&self) -> Option<&Bytes> {
+        match &self.kind {
+            Kind::Full { data, .. } => Some(data),
+            Kind::Stream(_) => None,
+        }
+    }
+
+    /// The bytes of a whole body; empty for a stream (see [`is_stream`](Body::is_stream)).
     pub fn as_bytes(&self) -> &[u8] {
-        &self.data
+        self.as_full().unwrap_or(&NO_BYTES)
     }
 
-    /// The bytes of the body, as a cheaply clonable buffer.
+    /// The bytes of a whole body, as a cheaply clonable buffer; empty for a stream.
     pub fn bytes(&self) -> Bytes {
-        self.data.clone()
+        self.as_full().cloned().unwrap_or_default()
     }
 
-    /// Length of the body in bytes.
+    /// Length of a whole body in bytes; 0 for a stream.
     pub fn len(&self) -> usize {
-        self.data.len()
+        self.as_full().map_or(0, Bytes::len)
     }
 
-    /// Whether the body is empty.
+    /// Whether the body is a whole, empty buffer (a stream never counts as empty).
     pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
+        self.as_full().is_some_and(Bytes::is_empty)
+    }
+
+    /// The next chunk of data, skipping trailers: `None` at the end. Works for both kinds (a
+    /// whole body is one chunk).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut body = ravyn_core::Body::from("abc");
+    /// assert_eq!(body.next_chunk().await.unwrap().unwrap(), "abc");
+    /// assert!(body.next_chunk().await.is_none());
+    /// # }
+    /// ```
+    pub async fn next_chunk(&mut self) -> Option<Result<Bytes, BoxError>> {
+        loop {
+            match self.frame().await? {
+                Ok(frame) => match frame.into_data() {
+                    Ok(data) => return Some(Ok(data)),
+                    Err(_trailers) => continue,
+                },
+                Err(error) => return Some(Err(error)),
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Full { data, .. } => f.debug_tuple("Body").field(data).finish(),
+            Kind::Stream(_) => f.write_str("Body(<stream>)"),
+        }
     }
 }
 
 impl From<Bytes> for Body {
     fn from(data: Bytes) -> Self {
-        Body { data, sent: false }
+        Body { kind: Kind::Full { data, sent: false } }
     }
 }
 
@@ -82,27 +182,37 @@ impl From<&'static [u8]> for Body {
 
 impl http_body::Body for Body {
     type Data = Bytes;
-    type Error = Infallible;
+    type Error = BoxError;
 
-    fn poll_frame(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        let this = self.get_mut();
-        if this.sent || this.data.is_empty() {
-            this.sent = true;
-            return Poll::Ready(None);
+    #[inline]
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().kind {
+            Kind::Full { data, sent } => {
+                if *sent || data.is_empty() {
+                    *sent = true;
+                    return Poll::Ready(None);
+                }
+                *sent = true;
+                Poll::Ready(Some(Ok(Frame::data(std::mem::take(data)))))
+            }
+            Kind::Stream(stream) => Pin::new(stream).poll_frame(cx),
         }
-        this.sent = true;
-        Poll::Ready(Some(Ok(Frame::data(std::mem::take(&mut this.data)))))
     }
 
+    #[inline]
     fn is_end_stream(&self) -> bool {
-        self.sent || self.data.is_empty()
+        match &self.kind {
+            Kind::Full { data, sent } => *sent || data.is_empty(),
+            Kind::Stream(stream) => stream.is_end_stream(),
+        }
     }
 
+    #[inline]
     fn size_hint(&self) -> SizeHint {
-        if self.sent {
-            SizeHint::with_exact(0)
-        } else {
-            SizeHint::with_exact(self.data.len() as u64)
+        match &self.kind {
+            Kind::Full { sent: true, .. } => SizeHint::with_exact(0),
+            Kind::Full { data, sent: false } => SizeHint::with_exact(data.len() as u64),
+            Kind::Stream(stream) => stream.size_hint(),
         }
     }
 }

@@ -12,9 +12,12 @@ pub mod cors;
 pub mod csrf;
 pub mod error;
 pub mod exception;
+pub mod extract;
 pub mod handler;
 mod header_timeout;
+pub mod lifecycle;
 pub mod middleware;
+mod pipeline;
 mod protocol;
 pub mod request;
 pub mod response;
@@ -22,21 +25,25 @@ pub mod routing;
 mod server;
 mod session;
 pub mod settings;
+mod spec;
 pub mod testing;
+mod validation;
 
 pub use app::{AppConfig, Ravyn, RavynBuilder};
-pub use body::Body;
+pub use body::{Body, BoxError};
 pub use cors::CORSConfig;
 pub use csrf::CSRFConfig;
 pub use error::ConfigError;
 pub use exception::{HTTPException, NotAuthorized, NotFound, PermissionDenied};
-pub use handler::{BoxFuture, Handler, RouteSpec};
-pub use middleware::{Middleware, MiddlewareRef, Next};
+pub use extract::FromRequest;
+pub use handler::{BoxFuture, Handler};
+pub use middleware::{ArcMiddleware, Middleware, Next};
 pub use request::{PathParams, Request};
 pub use response::{Html, IntoResponse, Json, Redirect, Response};
 pub use routing::{Gateway, Include, Route};
 pub use server::shutdown_signal;
 pub use settings::{DefaultSettings, Settings};
+pub use spec::{ArgSource, ArgSpec, BodyPolicy, Needs, RouteSpec};
 
 pub use cookie;
 pub use http;
@@ -46,18 +53,7 @@ pub use ravyn_session;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::binding::Binder;
-
-    /// Implemented by return types that carry no body, for `204 No Content` routes.
-    #[diagnostic::on_unimplemented(
-        message = "a route answering 204 No Content cannot return `{Self}`, which has a body",
-        label = "this return type has a body",
-        note = "return `()` or `Result<(), E>`, or give the route another status, e.g. `status_code = 200`"
-    )]
-    pub trait EmptyBody {}
-    impl EmptyBody for () {}
-    impl<E> EmptyBody for Result<(), E> {}
-    impl EmptyBody for http::StatusCode {}
-
-    /// Fails to compile unless `T` has no body.
-    pub const fn assert_empty_body<T: EmptyBody>() {}
+    pub use crate::extract::probe;
+    pub use crate::response::empty::{assert_empty_body, EmptyBody};
+    pub use crate::spec::{ArgSource, ArgSpec, Needs};
 }

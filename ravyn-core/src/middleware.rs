@@ -3,11 +3,9 @@
 //!
 //! Order: the app's middleware wraps everything (it also sees 404 and 405 answers), then each
 //! enclosing `Include`'s from the outside in, then the `Gateway`'s, then the handler. Within one
-//! list, the first listed is the outermost: it sees the request first and the response last.
-//!
-//! The built-in middleware that configuration turns on wraps the app's own, outermost first:
-//! CORS (`cors_config`), then the session (`session_config`), then CSRF (`csrf_config`), then
-//! the middleware given to `RavynBuilder::middleware` in the order added.
+//! list, the first listed is the outermost: it sees the request first and the response last. The
+//! built-in steps that configuration turns on (CORS, sessions, CSRF) run outside all of them, in
+//! the order ARCHITECTURE.md ("The built-in steps") states.
 
 use crate::handler::BoxFuture;
 use crate::request::Request;
@@ -57,24 +55,24 @@ impl<M: Middleware> DynMiddleware for M {
     }
 }
 
-/// A middleware ready to be put in a chain; made from any [`Middleware`] with `.into()` or
-/// [`from_fn`].
+/// A shared handle to a middleware, ready to be put in a chain; made from any [`Middleware`] with
+/// `.into()` or [`from_fn`].
 #[derive(Clone)]
-pub struct MiddlewareRef(pub(crate) Arc<dyn DynMiddleware>);
+pub struct ArcMiddleware(pub(crate) Arc<dyn DynMiddleware>);
 
-impl std::fmt::Debug for MiddlewareRef {
+impl std::fmt::Debug for ArcMiddleware {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MiddlewareRef")
+        f.write_str("ArcMiddleware")
     }
 }
 
-impl<M: Middleware> From<M> for MiddlewareRef {
+impl<M: Middleware> From<M> for ArcMiddleware {
     fn from(middleware: M) -> Self {
-        MiddlewareRef(Arc::new(middleware))
+        ArcMiddleware(Arc::new(middleware))
     }
 }
 
-/// What the end of a chain calls: the router, or a handler.
+/// What the end of a chain calls: a route, its handler stage, or a refusal.
 pub(crate) trait Endpoint: Send + Sync + 'static {
     fn call_endpoint(&self, request: Request) -> BoxFuture<'_, Response>;
 }
@@ -84,13 +82,13 @@ pub(crate) trait Endpoint: Send + Sync + 'static {
 /// It owns its place in the chain, so a middleware may move it into a spawned task.
 #[derive(Clone)]
 pub struct Next {
-    chain: Arc<[MiddlewareRef]>,
+    chain: Arc<[ArcMiddleware]>,
     index: usize,
     endpoint: Arc<dyn Endpoint>,
 }
 
 impl Next {
-    pub(crate) fn new(chain: Arc<[MiddlewareRef]>, endpoint: Arc<dyn Endpoint>) -> Self {
+    pub(crate) fn new(chain: Arc<[ArcMiddleware]>, endpoint: Arc<dyn Endpoint>) -> Self {
         Next { chain, index: 0, endpoint }
     }
 
@@ -139,12 +137,12 @@ impl std::fmt::Debug for Next {
 /// });
 /// # let _ = timing;
 /// ```
-pub fn from_fn<F, Fut>(function: F) -> MiddlewareRef
+pub fn from_fn<F, Fut>(function: F) -> ArcMiddleware
 where
     F: Fn(Request, Next) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Response> + Send + 'static,
 {
-    MiddlewareRef(Arc::new(FnMiddleware(function)))
+    ArcMiddleware(Arc::new(FnMiddleware(function)))
 }
 
 struct FnMiddleware<F>(F);

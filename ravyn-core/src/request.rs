@@ -1,14 +1,16 @@
 //! [`Request`]: what a handler and middleware see of an incoming request.
 
+use crate::body::{Body, NO_BYTES};
+use crate::validation;
+use crate::HTTPException;
 use bytes::Bytes;
 use http::{Extensions, HeaderMap, Method, Uri, Version};
 use std::borrow::Cow;
 use std::net::SocketAddr;
 
-use crate::binding::body_error;
-use crate::HTTPException;
-
-/// An incoming request, with its body already read (bounded by `max_body_size`).
+/// An incoming request: its head, its body (read whole before the handler runs, bounded by
+/// `max_body_size`, unless its route streams it) and what the built-in steps attached to it (path
+/// parameters, session, CSRF token), which travel with it in one context.
 ///
 /// Handlers receive it by declaring an argument of type `Request` (any name). Middleware may
 /// edit it before calling `next`.
@@ -39,12 +41,32 @@ pub struct Request {
 #[derive(Debug)]
 struct RequestInner {
     head: http::request::Parts,
-    body: Bytes,
-    path_params: PathParams,
-    client_addr: Option<SocketAddr>,
-    session: Option<ravyn_session::Session>,
-    /// Set by the CSRF middleware: the token issued on this request, or the valid one it carried.
-    csrf_token: Option<Box<str>>,
+    body: Body,
+    context: RequestContext,
+}
+
+/// What the framework attaches to a request beside its head and body. One value, so that it can
+/// ride in a single `http` extension when the request crosses into `http` types and back
+/// ([`Request::into_http`], [`Request::from_http`]).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RequestContext {
+    pub(crate) path_params: PathParams,
+    pub(crate) client_addr: Option<SocketAddr>,
+    /// Set by the session step.
+    pub(crate) session: Option<ravyn_session::Session>,
+    /// Set by the CSRF step: the token issued on this request, or where the valid one it carried
+    /// sits.
+    pub(crate) csrf_token: Option<CsrfToken>,
+}
+
+/// The CSRF token of a request, as the CSRF step left it.
+#[derive(Debug, Clone)]
+pub(crate) enum CsrfToken {
+    /// Issued on this request (its cookie goes out with the response), or submitted and checked.
+    Issued(Box<str>),
+    /// The valid token cookie the request carried: `Cookie` header number `header`, from byte
+    /// `start`. Kept as a position so that keeping a valid cookie copies nothing.
+    Carried { header: usize, start: usize },
 }
 
 /// The path parameters captured by the matched route, percent-decoded.
@@ -86,25 +108,43 @@ impl PathParams {
 }
 
 impl Request {
-    pub(crate) fn from_parts(head: http::request::Parts, body: Bytes, client_addr: Option<SocketAddr>) -> Self {
-        Request {
-            inner: Box::new(RequestInner {
-                head,
-                body,
-                path_params: PathParams::default(),
-                client_addr,
-                session: None,
-                csrf_token: None,
-            }),
-        }
+    pub(crate) fn from_parts(head: http::request::Parts, body: Body, client_addr: Option<SocketAddr>) -> Self {
+        let context = RequestContext { client_addr, ..RequestContext::default() };
+        Request { inner: Box::new(RequestInner { head, body, context }) }
     }
 
-    pub(crate) fn set_session(&mut self, session: ravyn_session::Session) {
-        self.inner.session = Some(session);
+    /// The request as an `http::Request`, for code written against the `http` types (a tower
+    /// service). What the framework attached to it (path parameters, session, CSRF token, client
+    /// address) rides along in one extension, and comes back with [`from_http`](Self::from_http).
+    ///
+    /// ```
+    /// use ravyn_core::{PathParams, Request};
+    /// let request = Request::builder().uri("/items/7").body("x").build();
+    /// let http_request = request.into_http();
+    /// assert_eq!(http_request.uri().path(), "/items/7");
+    /// let request = Request::from_http(http_request);
+    /// assert_eq!(request.body().as_ref(), b"x");
+    /// ```
+    pub fn into_http(self) -> http::Request<Body> {
+        let RequestInner { mut head, body, context } = *self.inner;
+        head.extensions.insert(context);
+        http::Request::from_parts(head, body)
     }
 
-    pub(crate) fn set_csrf_token(&mut self, token: Box<str>) {
-        self.inner.csrf_token = Some(token);
+    /// A request from an `http::Request` with any body of `Bytes`. A request that went through
+    /// [`into_http`](Self::into_http) gets its framework state back; another starts without any.
+    pub fn from_http<B>(request: http::Request<B>) -> Self
+    where
+        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: Into<crate::body::BoxError>,
+    {
+        let (mut head, body) = request.into_parts();
+        let context = head.extensions.remove::<RequestContext>().unwrap_or_default();
+        Request { inner: Box::new(RequestInner { head, body: into_body(body), context }) }
+    }
+
+    pub(crate) fn context_mut(&mut self) -> &mut RequestContext {
+        &mut self.inner.context
     }
 
     /// A builder, for tests and for middleware that makes requests of its own.
@@ -186,21 +226,21 @@ impl Request {
 
     /// The matched route's path parameters.
     pub fn path_params(&self) -> &PathParams {
-        &self.inner.path_params
+        &self.inner.context.path_params
     }
 
     /// One path parameter by name.
     pub fn path_param(&self, name: &str) -> Option<&str> {
-        self.inner.path_params.get(name)
+        self.inner.context.path_params.get(name)
     }
 
     pub(crate) fn set_path_params(&mut self, params: PathParams) {
-        self.inner.path_params = params;
+        self.inner.context.path_params = params;
     }
 
     /// The peer's socket address (absent for in-process test requests).
     pub fn client_addr(&self) -> Option<SocketAddr> {
-        self.inner.client_addr
+        self.inner.context.client_addr
     }
 
     /// Typed values attached by middleware.
@@ -238,7 +278,7 @@ impl Request {
     /// }
     /// ```
     pub fn session(&self) -> &ravyn_session::Session {
-        match &self.inner.session {
+        match &self.inner.context.session {
             Some(session) => session,
             None => panic!(
                 "request.session() was called, but the app has no session configuration: add \
@@ -250,46 +290,7 @@ impl Request {
 
     /// The session, or `None` when the app has no session configuration.
     pub fn try_session(&self) -> Option<&ravyn_session::Session> {
-        self.inner.session.as_ref()
-    }
-
-    /// The session, loaded from its server-side store if that has not happened yet: how
-    /// middleware reads the session before the handler (the framework itself loads it right
-    /// before each handler that may use it). Free for cookie sessions, for requests without a
-    /// session cookie, and once loaded: at most one store round trip per request.
-    ///
-    /// # Errors
-    ///
-    /// `503 {"detail":"Session store unavailable"}` when the store cannot answer (the error is
-    /// logged), and a 500 when the app has no session configuration.
-    ///
-    /// ```
-    /// use ravyn_core::{HTTPException, IntoResponse, Middleware, Next, Request, Response};
-    ///
-    /// /// Answers 401 before routing when nobody is logged in.
-    /// struct RequireLogin;
-    ///
-    /// impl Middleware for RequireLogin {
-    ///     async fn call(&self, request: Request, next: Next) -> Response {
-    ///         match request.load_session().await {
-    ///             Ok(session) if session.contains_key("user_id") => {}
-    ///             Ok(_) => return HTTPException::new(401, "Not authenticated").into_response(),
-    ///             Err(unavailable) => return unavailable.into_response(),
-    ///         }
-    ///         next.run(request).await
-    ///     }
-    /// }
-    /// ```
-    pub async fn load_session(&self) -> Result<&ravyn_session::Session, HTTPException> {
-        let Some(session) = &self.inner.session else {
-            tracing::error!(
-                "request.load_session() was called, but the app has no session configuration: add \
-                 .session_config(SessionConfig::new(secret)) to Ravyn::builder()"
-            );
-            return Err(HTTPException::internal_server_error());
-        };
-        session.load().await.map_err(|error| crate::session::store_unavailable(&error, "load"))?;
-        Ok(session)
+        self.inner.context.session.as_ref()
     }
 
     /// The CSRF token for this request, to embed in a page or hand to a front end: the one
@@ -305,29 +306,68 @@ impl Request {
     /// assert!(form(&Request::builder().build()).0.contains(r#"value="""#));
     /// ```
     pub fn csrf_token(&self) -> Option<&str> {
-        self.inner.csrf_token.as_deref()
+        match self.inner.context.csrf_token.as_ref()? {
+            CsrfToken::Issued(token) => Some(token),
+            CsrfToken::Carried { header, start } => {
+                let header = self.inner.head.headers.get_all(http::header::COOKIE).iter().nth(*header)?;
+                let token = header.as_bytes().get(*start..*start + crate::csrf::TOKEN_LEN)?;
+                std::str::from_utf8(token).ok()
+            }
+        }
     }
 
-    /// The body bytes.
+    /// The body bytes, read whole before the handler runs. Empty when the route streams its
+    /// body (see [`take_body`](Self::take_body)).
     pub fn body(&self) -> &Bytes {
-        &self.inner.body
+        self.inner.body.as_full().unwrap_or(&NO_BYTES)
     }
 
-    /// Replaces the body (for middleware).
+    /// Replaces the body with a whole buffer (for middleware).
     pub fn set_body(&mut self, body: impl Into<Bytes>) {
-        self.inner.body = body.into();
+        self.inner.body = Body::from(body.into());
+    }
+
+    /// Takes the body out, leaving an empty one: how a handler on a streaming route
+    /// ([`BodyPolicy::Streamed`](crate::BodyPolicy)) reads its body as it arrives.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mut request = ravyn_core::Request::builder().body("abc").build();
+    /// let mut body = request.take_body();
+    /// assert_eq!(body.next_chunk().await.unwrap().unwrap(), "abc");
+    /// assert!(request.body().is_empty());
+    /// # }
+    /// ```
+    pub fn take_body(&mut self) -> Body {
+        std::mem::take(&mut self.inner.body)
+    }
+
+    /// Hands the request a body to stream (the server does, for a route that streams its body).
+    pub(crate) fn set_stream(&mut self, body: Body) {
+        self.inner.body = body;
+    }
+
+    /// Whether the body is a stream still to be read (its route streams it).
+    pub fn body_is_stream(&self) -> bool {
+        self.inner.body.is_stream()
     }
 
     /// The body parsed as JSON into `T`; a malformed or mistyped body is a 400 in Ravyn's
     /// validation shape.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, HTTPException> {
-        serde_json::from_slice(&self.inner.body).map_err(|e| body_error(self, "json_invalid", &e.to_string()))
+        serde_json::from_slice(self.body()).map_err(|e| self.body_failure("json_invalid", &e.to_string()))
     }
 
     /// The body parsed as an urlencoded form into `T`; failure is a 400 in Ravyn's
     /// validation shape.
     pub fn form<T: serde::de::DeserializeOwned>(&self) -> Result<T, HTTPException> {
-        serde_urlencoded::from_bytes(&self.inner.body).map_err(|e| body_error(self, "form_invalid", &e.to_string()))
+        serde_urlencoded::from_bytes(self.body()).map_err(|e| self.body_failure("form_invalid", &e.to_string()))
+    }
+
+    /// Ravyn's 400 for a body that could not be parsed.
+    pub(crate) fn body_failure(&self, kind: &'static str, msg: &str) -> HTTPException {
+        validation::failure(&self.url(), self.method(), vec![validation::FieldError::body(kind, msg)])
     }
 
     /// The `Content-Type` header's media type (before any `;`), lower-cased comparisons aside.
@@ -384,12 +424,29 @@ impl RequestBuilder {
             http::Request::new(())
         });
         let (head, ()) = request.into_parts();
-        Request::from_parts(head, self.body, self.client_addr)
+        Request::from_parts(head, Body::from(self.body), self.client_addr)
     }
 
     /// Finishes the request, reporting an invalid method, URI or header.
     pub fn try_build(self) -> Result<Request, http::Error> {
         let (head, ()) = self.inner.body(())?.into_parts();
-        Ok(Request::from_parts(head, self.body, self.client_addr))
+        Ok(Request::from_parts(head, Body::from(self.body), self.client_addr))
+    }
+}
+
+/// `body` as a [`Body`]: moved as it is when it already is one, else wrapped as a stream.
+fn into_body<B>(body: B) -> Body
+where
+    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+    B::Error: Into<crate::body::BoxError>,
+{
+    let mut slot = Some(body);
+    let any: &mut dyn std::any::Any = &mut slot;
+    if let Some(own) = any.downcast_mut::<Option<Body>>() {
+        return own.take().unwrap_or_default();
+    }
+    match slot {
+        Some(body) => Body::from_http_body(body),
+        None => Body::empty(),
     }
 }

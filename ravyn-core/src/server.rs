@@ -5,9 +5,12 @@ use crate::app::{body_too_large, Ravyn};
 use crate::body::Body;
 use crate::handler::BoxFuture;
 use crate::header_timeout::{self, Activity};
+use crate::pipeline::Target;
 use crate::protocol::{self, Protocol};
 use crate::request::Request;
 use crate::response::Response;
+use crate::routing::Refusal;
+use crate::spec::BodyPolicy;
 use crate::HTTPException;
 use bytes::Bytes;
 use http::StatusCode;
@@ -65,6 +68,10 @@ impl Ravyn {
         listener: TcpListener,
         signal: impl Future<Output = ()> + Send,
     ) -> io::Result<()> {
+        if let Err(error) = self.startup().await {
+            tracing::error!(%error, "a startup hook failed; not serving");
+            return Err(io::Error::other(error));
+        }
         let local = listener.local_addr()?;
         tracing::info!(address = %local, "Ravyn serving on http://{local}");
         let protocols = Arc::new(self.protocols());
@@ -125,6 +132,7 @@ impl Ravyn {
         if tokio::time::timeout(timeout, graceful.shutdown()).await.is_err() {
             tracing::warn!(?timeout, "graceful shutdown timed out; dropping remaining connections");
         }
+        self.shutdown().await;
         Ok(())
     }
 
@@ -159,8 +167,8 @@ impl Ravyn {
     /// boxed futures here, so that nothing of theirs (the request head, an error) widens it.
     fn admit(&self, request: http::Request<Incoming>, peer: SocketAddr) -> Admission {
         let (head, body) = request.into_parts();
-        match self.check_head(&head, &body) {
-            Ok(()) if body.is_end_stream() => Admission::Ready(Request::from_parts(head, Bytes::new(), Some(peer))),
+        match self.check_head(&head) {
+            Ok(()) if body.is_end_stream() => Admission::Ready(Request::from_parts(head, Body::empty(), Some(peer))),
             Ok(()) => {
                 let app = self.clone();
                 Admission::Slow(Box::pin(async move { app.handle_with_body(head, body, peer).await }))
@@ -168,23 +176,45 @@ impl Ravyn {
             // Refused before routing, but still answered through the app's middleware.
             Err(error) => {
                 let app = self.clone();
-                let request = Request::from_parts(head, Bytes::new(), Some(peer));
-                Admission::Slow(Box::pin(async move { app.reject(request, error).await }))
+                let request = Request::from_parts(head, Body::empty(), Some(peer));
+                Admission::Slow(Box::pin(async move { app.refuse(request, Refusal::Exception(error)).await }))
             }
         }
     }
 
-    /// Reads the body, then handles the request (or refuses it when the body is too large or
-    /// cannot be read).
+    /// A request with a body: routes it from its head first, so that a request without a route is
+    /// answered without reading its body, and the route's body policy applies: a buffered body is
+    /// read whole within the route's limit, a streamed one is handed to the handler as it comes.
     async fn handle_with_body(&self, head: http::request::Parts, body: Incoming, peer: SocketAddr) -> Response {
-        match self.read_body(body).await {
-            Ok(bytes) => self.handle(Request::from_parts(head, bytes, Some(peer))).await,
-            Err(error) => self.reject(Request::from_parts(head, Bytes::new(), Some(peer)), error).await,
+        let mut request = Request::from_parts(head, Body::empty(), Some(peer));
+        let route = match self.route(&mut request) {
+            Ok(route) => route,
+            Err(miss) => return self.refuse_miss(request, miss).await,
+        };
+        let announced = body.size_hint().lower();
+        match route.body {
+            BodyPolicy::Buffered { limit } => {
+                let limit = limit.unwrap_or(self.config().max_body_size() as u64);
+                let read = if announced > limit { Err(body_too_large(limit)) } else { read_body(body, limit).await };
+                match read {
+                    Ok(bytes) => request.set_body(bytes),
+                    Err(error) => return self.refuse(request, Refusal::Exception(error)).await,
+                }
+            }
+            BodyPolicy::Streamed { limit: Some(limit) } => {
+                if announced > limit {
+                    return self.refuse(request, Refusal::Exception(body_too_large(limit))).await;
+                }
+                let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+                request.set_stream(Body::from_http_body(Limited::new(body, limit)));
+            }
+            BodyPolicy::Streamed { limit: None } => request.set_stream(Body::from_http_body(body)),
         }
+        self.pipeline(request, Target::Route(route)).await
     }
 
-    /// Checks the header section's size, and the body's announced size.
-    fn check_head(&self, head: &http::request::Parts, body: &Incoming) -> Result<(), HTTPException> {
+    /// Checks the header section's size.
+    fn check_head(&self, head: &http::request::Parts) -> Result<(), HTTPException> {
         let config = self.config();
         let header_bytes: usize = head.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>()
             + head.uri.path_and_query().map_or(1, |p| p.as_str().len());
@@ -195,25 +225,19 @@ impl Ravyn {
                 format!("Request headers are larger than the limit of {} bytes.", config.max_header_size()),
             ));
         }
-        let limit = config.max_body_size();
-        if body.size_hint().lower() > limit as u64 {
-            return Err(body_too_large(limit));
-        }
         Ok(())
     }
+}
 
-    /// Reads the body within `max_body_size`.
-    async fn read_body(&self, body: Incoming) -> Result<Bytes, HTTPException> {
-        let limit = self.config().max_body_size();
-        match Limited::new(body, limit).collect().await {
-            Ok(collected) => Ok(collected.to_bytes()),
-            Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
-                Err(body_too_large(limit))
-            }
-            Err(error) => {
-                tracing::debug!(%error, "request body could not be read");
-                Err(HTTPException::new(StatusCode::BAD_REQUEST, "The request body could not be read."))
-            }
+/// Reads a whole body within `limit` bytes.
+async fn read_body(body: Incoming, limit: u64) -> Result<Bytes, HTTPException> {
+    let limited = Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX));
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(body_too_large(limit)),
+        Err(error) => {
+            tracing::debug!(%error, "request body could not be read");
+            Err(HTTPException::new(StatusCode::BAD_REQUEST, "The request body could not be read."))
         }
     }
 }

@@ -1,42 +1,54 @@
-//! The session middleware: finds the session cookie, gives the request its lazy
+//! The session step: finds the session cookie, gives the request its lazy
 //! [`Session`](ravyn_session::Session), and after the handler writes `Set-Cookie` when the session
 //! changed (or deletes it when cleared). All session rules live in `ravyn-session`; this file only
 //! moves headers in and out.
 //!
 //! With a server-side store, the session's record is loaded by [`load_before_handler`], which the
-//! router calls right before each handler whose route may use its session (so a route that never
+//! handler stage calls right before each handler that needs its session (so a route that never
 //! touches its session costs no store round trip), or by middleware through
-//! `Request::load_session`. The middleware's `finish` saves it after the handler. A store that
-//! cannot answer, at either point, gives [`store_unavailable`]'s 503.
+//! [`Request::load_session`]. The step's `finish` saves it after the handler. A store that cannot
+//! answer, at either point, gives [`store_unavailable`]'s 503.
 
+use crate::pipeline::{Flow, Rest, Step};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
+use crate::spec::Needs;
 use crate::HTTPException;
 use http::header::{HeaderValue, COOKIE, SET_COOKIE, VARY};
 use ravyn_session::{CookieUpdate, FinishError, IncomingCookie, SessionError, SessionManager, StoreError};
-use std::future::Future;
 
-/// Installed by `session_config(...)`; the outermost of the app's middleware after CORS, so
-/// CSRF and user middleware can read the session too.
-///
-/// Not a [`Middleware`](crate::Middleware) in the app's chain: the app calls [`around`](Self::around)
-/// directly, so the session step adds no boxed future and no dynamic call to a request.
-pub(crate) struct SessionMiddleware {
-    pub(crate) manager: SessionManager,
+/// Installed by `session_config(...)`; inside CORS, outside CSRF and the app's middleware, so
+/// they can read the session too.
+pub(crate) struct SessionStep {
+    manager: SessionManager,
 }
 
-impl SessionMiddleware {
-    /// Gives `request` its lazy session, runs `inner` (the rest of the app), then writes
+impl SessionStep {
+    pub(crate) fn new(manager: SessionManager) -> Self {
+        SessionStep { manager }
+    }
+
+    pub(crate) fn manager(&self) -> &SessionManager {
+        &self.manager
+    }
+}
+
+impl Step for SessionStep {
+    /// Skipped when nothing downstream can reach the session: no app middleware, and a route
+    /// whose handler (and middleware, if any) needs neither the session nor the user. A refusal
+    /// (404, 405, 413...) reaches no handler. Untouched, the session step changes no answer, so
+    /// skipping it is invisible but for its cost.
+    fn runs_for(&self, flow: &Flow<'_>) -> bool {
+        flow.app_has_middleware() || flow.needs().intersects(Needs::SESSION.union(Needs::USER))
+    }
+
+    /// Gives `request` its lazy session, runs `rest` (the rest of the pipeline), then writes
     /// `Set-Cookie` if the session changed.
-    pub(crate) async fn around<F, Fut>(&self, mut request: Request, inner: F) -> Response
-    where
-        F: FnOnce(Request) -> Fut,
-        Fut: Future<Output = Response>,
-    {
+    async fn around(&self, _flow: &Flow<'_>, mut request: Request, rest: impl Rest) -> Response {
         let incoming = find_session_cookie(&request, self.manager.cookie_name());
         let session = self.manager.session(incoming);
-        request.set_session(session.clone());
-        let mut response = inner(request).await;
+        request.context_mut().session = Some(session.clone());
+        let mut response = rest.run(request).await;
         if !session.was_accessed() {
             return response;
         }
@@ -79,8 +91,8 @@ fn finish_error_response(error: &FinishError) -> Response {
     }
 }
 
-/// Loads the request's store-backed session if it has one not loaded yet; the router calls it
-/// right before a handler that may use its session. `Err` is the response to send instead.
+/// Loads the request's store-backed session if it has one not loaded yet; the handler stage calls
+/// it right before a handler that needs its session. `Err` is the response to send instead.
 pub(crate) async fn load_before_handler(request: &Request) -> Result<(), Response> {
     match request.try_session() {
         Some(session) if session.needs_load() => {
@@ -111,6 +123,47 @@ pub(crate) fn store_unavailable(error: &StoreError, operation: &str) -> HTTPExce
          session are unaffected)"
     );
     HTTPException::new(http::StatusCode::SERVICE_UNAVAILABLE, "Session store unavailable")
+}
+
+impl Request {
+    /// The session, loaded from its server-side store if that has not happened yet: how
+    /// middleware reads the session before the handler (the framework itself loads it right
+    /// before each handler that needs it). Free for cookie sessions, for requests without a
+    /// session cookie, and once loaded: at most one store round trip per request.
+    ///
+    /// # Errors
+    ///
+    /// `503 {"detail":"Session store unavailable"}` when the store cannot answer (the error is
+    /// logged), and a 500 when the app has no session configuration.
+    ///
+    /// ```
+    /// use ravyn_core::{HTTPException, IntoResponse, Middleware, Next, Request, Response};
+    ///
+    /// /// Answers 401 before routing when nobody is logged in.
+    /// struct RequireLogin;
+    ///
+    /// impl Middleware for RequireLogin {
+    ///     async fn call(&self, request: Request, next: Next) -> Response {
+    ///         match request.load_session().await {
+    ///             Ok(session) if session.contains_key("user_id") => {}
+    ///             Ok(_) => return HTTPException::new(401, "Not authenticated").into_response(),
+    ///             Err(unavailable) => return unavailable.into_response(),
+    ///         }
+    ///         next.run(request).await
+    ///     }
+    /// }
+    /// ```
+    pub async fn load_session(&self) -> Result<&ravyn_session::Session, HTTPException> {
+        let Some(session) = self.try_session() else {
+            tracing::error!(
+                "request.load_session() was called, but the app has no session configuration: add \
+                 .session_config(SessionConfig::new(secret)) to Ravyn::builder()"
+            );
+            return Err(HTTPException::internal_server_error());
+        };
+        session.load().await.map_err(|error| store_unavailable(&error, "load"))?;
+        Ok(session)
+    }
 }
 
 /// The session cookie's value from every `Cookie` header; two cookies of that name make it

@@ -3,6 +3,7 @@
 //! Precedence, for every value: what is given to the builder wins over the settings module,
 //! which wins over the defaults (the trait's default methods).
 
+use crate::lifecycle::{Hook, Lifespan};
 use std::time::Duration;
 
 /// An app's configuration as methods, each with Ravyn's default; override the ones you need
@@ -90,6 +91,33 @@ pub trait Settings: Send + Sync + 'static {
     /// assert!(AppSettings.cors_config().is_some());
     /// ```
     fn cors_config(&self) -> Option<crate::cors::CORSConfig> {
+        None
+    }
+
+    /// Hooks run when the server starts (Ravyn's `on_startup`), used when the builder adds none.
+    ///
+    /// ```
+    /// use ravyn_core::lifecycle::Hook;
+    /// use ravyn_core::Settings;
+    /// struct AppSettings;
+    /// impl Settings for AppSettings {
+    ///     fn on_startup(&self) -> Vec<Hook> {
+    ///         vec![Hook::new(|| async { Ok(()) })]
+    ///     }
+    /// }
+    /// assert_eq!(AppSettings.on_startup().len(), 1);
+    /// ```
+    fn on_startup(&self) -> Vec<Hook> {
+        Vec::new()
+    }
+
+    /// Hooks run when the server stops (Ravyn's `on_shutdown`), used when the builder adds none.
+    fn on_shutdown(&self) -> Vec<Hook> {
+        Vec::new()
+    }
+
+    /// Ravyn's `lifespan`, used when the builder gives none.
+    fn lifespan(&self) -> Option<Lifespan> {
         None
     }
 }

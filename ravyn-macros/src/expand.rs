@@ -5,7 +5,7 @@ use crate::args::{self, HandlerArg, Source};
 use crate::attr::{self, RouteAttr, Verb};
 use crate::diagnostic::{error, error_spanned, push};
 use crate::path;
-use crate::session::may_use_session;
+use crate::request_use::request_reach;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::ext::IdentExt;
@@ -172,18 +172,65 @@ impl Handler<'_> {
         let path = LitStr::new(&self.attr.path.value(), self.attr.path.span());
         let methods = &self.attr.methods;
         let status_code = self.attr.status_code;
-        let request = self.args.iter().find(|arg| arg.source == Source::Request).map(|arg| &arg.ident);
-        let uses_session = may_use_session(self.function.block.to_token_stream(), request);
-        let takes_request = request.is_some();
-        quote! {
-            ::ravyn::__private::RouteSpec::new(#name, #path, &[#(#methods),*], #status_code)
-                .uses_session(#uses_session)
-                .takes_request(#takes_request)
+        let needs_path = quote!(::ravyn::__private::Needs);
+
+        let mut needs = Vec::new();
+        if let Some(request) = self.args.iter().find(|arg| arg.source == Source::Request) {
+            needs.push(quote!(#needs_path::REQUEST));
+            let reach = request_reach(self.function.block.to_token_stream(), &request.ident);
+            if reach.session {
+                needs.push(quote!(#needs_path::SESSION));
+            }
+            if reach.csrf_token {
+                needs.push(quote!(#needs_path::CSRF_TOKEN));
+            }
+            if reach.user {
+                needs.push(quote!(#needs_path::USER));
+            }
         }
+        if self.args.iter().any(|arg| matches!(arg.source, Source::Body | Source::QueryOrBody(_))) {
+            needs.push(quote!(#needs_path::BODY));
+        }
+        let mut arg_specs = Vec::new();
+        for arg in &self.args {
+            let ty = &arg.ty;
+            let arg_name = arg.ident.unraw().to_string();
+            let type_name = type_name(ty);
+            let required = !is_option(ty);
+            let source = match &arg.source {
+                Source::Request => quote!(::ravyn::__private::ArgSource::Request),
+                Source::Path(_) => quote!(::ravyn::__private::ArgSource::Path),
+                Source::Body => quote!(::ravyn::__private::ArgSource::Body),
+                // Bound by name unless the type is an extractor: asked of the type itself.
+                Source::Query(_) | Source::QueryOrBody(_) => {
+                    let declared = if matches!(arg.source, Source::Query(_)) {
+                        quote!(::ravyn::__private::ArgSource::Query)
+                    } else {
+                        quote!(::ravyn::__private::ArgSource::QueryOrBody)
+                    };
+                    needs.push(quote!((&&::ravyn::__private::probe::Probe::<#ty>::new()).kind().needs()));
+                    quote!((&&::ravyn::__private::probe::Probe::<#ty>::new()).kind().source(#declared))
+                }
+            };
+            arg_specs.push(quote!(::ravyn::__private::ArgSpec::new(#arg_name, #source, #type_name, #required)));
+        }
+        let count = arg_specs.len();
+        let description = doc_comment(&self.function.attrs).map(|doc| quote!(.with_description(#doc)));
+        quote! {{
+            #[allow(unused_imports)]
+            use ::ravyn::__private::probe::{ViaExtractor as _, ViaName as _};
+            static ARGS: ::std::sync::OnceLock<[::ravyn::__private::ArgSpec; #count]> = ::std::sync::OnceLock::new();
+            let args: &'static [::ravyn::__private::ArgSpec] = ARGS.get_or_init(|| [#(#arg_specs),*]);
+            ::ravyn::__private::RouteSpec::new(#name, #path, &[#(#methods),*], #status_code)
+                .with_needs(#needs_path::NONE #(.union(#needs))*)
+                .with_args(args)
+                #description
+        }}
     }
 
-    /// The body of the future `call` returns: bind every argument (collecting all failures into
-    /// one response), then call the function and convert its result.
+    /// The body of the future `call` returns: extract typed arguments (answering an extractor's
+    /// rejection at once), bind every other argument (collecting all failures into one response),
+    /// then call the function and convert its result.
     fn call_body(&self, request: &Ident) -> TokenStream {
         let function = &self.function.sig.ident;
         let binder = Ident::new("__ravyn_binder", Span::mixed_site());
@@ -194,18 +241,51 @@ impl Handler<'_> {
             .enumerate()
             .map(|(i, arg)| (format_ident!("__ravyn_arg{}", i, span = Span::mixed_site()), arg))
             .collect();
+        let probed: Vec<(Ident, &HandlerArg)> = bound
+            .iter()
+            .filter(|(_, arg)| matches!(arg.source, Source::Query(_) | Source::QueryOrBody(_)))
+            .map(|(var, arg)| (format_ident!("{}_slot", var, span = Span::mixed_site()), *arg))
+            .collect();
+
+        // First phase: typed arguments take what they need from the request, which is mutable here.
+        let extraction = if probed.is_empty() {
+            TokenStream::new()
+        } else {
+            let slots = probed.iter().map(|(slot, arg)| {
+                let ty = &arg.ty;
+                quote_spanned! {ty.span()=>
+                    let #slot = match (&&::ravyn::__private::probe::Probe::<#ty>::new()).kind().extract(&mut #request) {
+                        ::core::result::Result::Ok(slot) => slot,
+                        ::core::result::Result::Err(rejection) => return rejection,
+                    };
+                }
+            });
+            quote! {
+                #[allow(unused_imports)]
+                use ::ravyn::__private::probe::{ViaExtractor as _, ViaName as _};
+                let mut #request = #request;
+                #(#slots)*
+            }
+        };
 
         let binding = if bound.is_empty() {
             TokenStream::new()
         } else {
             let vars: Vec<&Ident> = bound.iter().map(|(var, _)| var).collect();
+            let mut slots = probed.iter().map(|(slot, _)| slot);
             let lookups = bound.iter().map(|(var, arg)| {
                 let ty = &arg.ty;
                 // Spanned at the type, so "`T` cannot be deserialized" points at the argument.
                 let lookup = match &arg.source {
                     Source::Path(name) => quote_spanned!(ty.span()=> #binder.path::<#ty>(#name)),
-                    Source::Query(name) => quote_spanned!(ty.span()=> #binder.query::<#ty>(#name)),
-                    Source::QueryOrBody(name) => quote_spanned!(ty.span()=> #binder.query_or_body::<#ty>(#name)),
+                    Source::Query(name) => {
+                        let slot = slots.next();
+                        quote_spanned!(ty.span()=> (&&::ravyn::__private::probe::Probe::<#ty>::new()).kind().query(#slot, &mut #binder, #name))
+                    }
+                    Source::QueryOrBody(name) => {
+                        let slot = slots.next();
+                        quote_spanned!(ty.span()=> (&&::ravyn::__private::probe::Probe::<#ty>::new()).kind().query_or_body(#slot, &mut #binder, #name))
+                    }
                     Source::Body => quote_spanned!(ty.span()=> #binder.body::<#ty>()),
                     Source::Request => TokenStream::new(),
                 };
@@ -238,6 +318,7 @@ impl Handler<'_> {
             _ => quote!(::ravyn::__private::IntoResponse::into_response(#call)),
         };
         quote! {
+            #extraction
             #binding
             #respond
         }
@@ -310,5 +391,78 @@ fn stand_in(function: &ItemFn) -> TokenStream {
                 ::core::unreachable!()
             }
         }
+    }
+}
+
+/// The type as written, with the spacing a reader expects (`Option<u32>`, not `Option < u32 >`).
+fn type_name(ty: &Type) -> String {
+    let raw = ty.to_token_stream().to_string();
+    let mut out = String::with_capacity(raw.len());
+    for part in raw.split(' ') {
+        let glue = matches!(part, "<" | ">" | "::" | "," | ")" | "]" | ";")
+            || out.ends_with(['<', '&', ':', '(', '['])
+            || out.is_empty();
+        if !glue {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// Whether the type is `Option<..>` (by its last path segment): such an argument may be absent.
+fn is_option(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => {
+            path.path.segments.last().is_some_and(|last| last.ident == "Option")
+        }
+        Type::Group(group) => is_option(&group.elem),
+        Type::Paren(paren) => is_option(&paren.elem),
+        _ => false,
+    }
+}
+
+/// The function's doc comment, lines joined, trimmed; `None` when it has none.
+fn doc_comment(attrs: &[Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) => Some(text.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').unwrap_or(&line).trim_end().to_owned())
+        .collect();
+    let text = lines.join("\n").trim().to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_option, type_name};
+    use syn::{parse_quote, Type};
+
+    #[test]
+    fn type_names_read_as_written() {
+        let cases: [(Type, &str); 5] = [
+            (parse_quote!(Option<u32>), "Option<u32>"),
+            (parse_quote!(Vec<String>), "Vec<String>"),
+            (parse_quote!(std::collections::HashMap<String, Vec<u8>>), "std::collections::HashMap<String, Vec<u8>>"),
+            (parse_quote!(u64), "u64"),
+            (parse_quote!((u8, u8)), "(u8, u8)"),
+        ];
+        for (ty, want) in cases {
+            assert_eq!(type_name(&ty), want);
+        }
+    }
+
+    #[test]
+    fn options_are_recognised() {
+        assert!(is_option(&parse_quote!(Option<u8>)));
+        assert!(is_option(&parse_quote!(std::option::Option<u8>)));
+        assert!(!is_option(&parse_quote!(Vec<Option<u8>>)));
     }
 }

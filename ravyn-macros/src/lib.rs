@@ -60,17 +60,28 @@
 //! without a body (`()`, `Result<(), E>`, `StatusCode`); anything else is a compile error.
 //! Return types written with `impl Trait` are not checked.
 //!
-//! # Sessions: `RouteSpec::may_use_session`
+//! # Typed arguments: `FromRequest`
 //!
-//! The attribute tells the app whether the handler may use its session, so a server-side store
-//! is only consulted for routes that may. The answer is read from the function body's tokens and
-//! errs towards "yes": the handler may use its session when its body contains the identifier
-//! `session` anywhere (`request.session()`, a variable, a path segment), or when it uses its
-//! `Request` argument other than as the receiver of a method call or a field access
-//! (`helper(&request)`, `let r = request;`), since the request may be passed to code that reads
-//! the session. A handler with no `Request` argument and no `session` identifier does not.
-//! `request.clone()` followed by a helper reading the clone's session is not detected: pass
-//! the request itself, or name `session` in the handler.
+//! Before rule 4, an argument whose type implements `ravyn::extract::FromRequest` is built from
+//! the request by its type, whatever its name: `session: Session` is the request's session. Such
+//! types say what they need (`FromRequest::NEEDS`), so the app runs the steps that provide it.
+//!
+//! # What a route needs: `RouteSpec::needs`
+//!
+//! The attribute tells the app what the handler needs (`ravyn::Needs`), so the app runs only the
+//! built-in steps that provide it: a route whose handler cannot reach its session skips the
+//! session step, and a server-side store is consulted only for routes that may use the session.
+//! The answer comes from the signature and, for a `Request` argument, from how the body uses it,
+//! and never says "no" when the answer may be "yes":
+//!
+//! - a `Request` argument gives `REQUEST`; it also gives `SESSION` (and `USER`) unless every use of
+//!   it in the body is a call of a `Request` method that reads only the head or body
+//!   (`request.path()`, `request.headers_mut()`, `request.json::<T>()`, ...). Passing the request
+//!   on (`helper(&request)`), `request.session()`, or an extension trait's method counts as "may";
+//! - a typed argument adds its `FromRequest::NEEDS` (`Session` gives `SESSION`);
+//! - `data`/`payload` and arguments that a body key may override give `BODY`.
+//!
+//! Names never count: a local variable called `session` does not make a handler use its session.
 //!
 //! # Compile-time checks
 //!
@@ -87,7 +98,7 @@ mod attr;
 mod diagnostic;
 mod expand;
 mod path;
-mod session;
+mod request_use;
 
 use attr::Verb;
 use proc_macro::TokenStream;

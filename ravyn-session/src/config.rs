@@ -21,6 +21,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
+use crate::keyring::KeyRing;
 use crate::store::SessionStore;
 
 /// Default `max_age`: 14400 seconds (4 hours), as on Ravyn's `SessionConfig` page.
@@ -599,6 +600,12 @@ impl SessionConfig {
     /// ```
     pub fn get_clock(&self) -> &Arc<dyn Clock> {
         &self.clock
+    }
+
+    /// The secrets as a key ring: the primary, then the fallbacks. Every key derived from them
+    /// (each cookie format's, the store ids') follows its rotation rule.
+    pub(crate) fn key_ring(&self) -> KeyRing<&str> {
+        KeyRing::new(self.secret_key(), self.fallback_secrets.iter().map(String::as_str))
     }
 
     /// How old a valid cookie must be before rolling expiry re-issues it: `max_age / 4` (so an active

@@ -70,13 +70,64 @@ impl IncomingCookie {
 /// each, the first `=` separates name and value, both trimmed; a piece without `=` or with an
 /// empty name is skipped. Scanned by hand because building a `cookie::Cookie` per pair (with all
 /// its attribute fields) cost several times the scan on every request carrying cookies; the
-/// `matches_the_cookie_crate` test holds the two to the same answers.
-fn pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
+/// `matches_the_cookie_crate` test holds the two to the same answers. The one cookie scanner of
+/// the workspace: the session and CSRF cookies are both found with it.
+///
+/// ```
+/// let pairs: Vec<_> = ravyn_session::incoming::pairs("a=1; b = 2;;c").collect();
+/// assert_eq!(pairs, [("a", "1"), ("b", "2")]);
+/// ```
+pub fn pairs(header: &str) -> impl Iterator<Item = (&str, &str)> {
     header.split(';').filter_map(|piece| {
         let (name, value) = piece.split_once('=')?;
         let name = name.trim();
         (!name.is_empty()).then(|| (name, value.trim()))
     })
+}
+
+/// The `(name, raw value)` pairs of one `Cookie` header's bytes: split on `;`, the first `=` of a
+/// piece separates name and value, both trimmed of spaces and tabs (RFC 6265's optional
+/// whitespace); a piece without `=` or with an empty name is skipped. Works on bytes, so a pair
+/// with bytes a header value may not hold as text (a sibling subdomain's `junk=café`) hides only
+/// itself. For a header of visible ASCII (what `HeaderValue::to_str` accepts) it finds exactly
+/// the pairs [`pairs`] and the cookie crate find.
+///
+/// ```
+/// let pairs: Vec<_> = ravyn_session::incoming::pairs_bytes(b"a=1; junk=caf\xc3\xa9 ;b = 2").collect();
+/// assert_eq!(pairs, [(&b"a"[..], &b"1"[..]), (b"junk", b"caf\xc3\xa9"), (b"b", b"2")]);
+/// ```
+pub fn pairs_bytes(header: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    // memchr's vectorised search: this runs on every request that carries cookies.
+    let mut rest = Some(header);
+    std::iter::from_fn(move || loop {
+        let remaining = rest?;
+        let piece = match memchr::memchr(b';', remaining) {
+            Some(end) => {
+                rest = Some(&remaining[end + 1..]);
+                &remaining[..end]
+            }
+            None => {
+                rest = None;
+                remaining
+            }
+        };
+        let Some(eq) = memchr::memchr(b'=', piece) else { continue };
+        let name = trim_ows(&piece[..eq]);
+        if !name.is_empty() {
+            return Some((name, trim_ows(&piece[eq + 1..])));
+        }
+    })
+}
+
+/// `bytes` without leading and trailing spaces and tabs.
+fn trim_ows(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    bytes
 }
 
 #[cfg(test)]
@@ -134,6 +185,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn the_byte_scan_matches_the_text_scan_on_visible_ascii(header in "[a-c=; \t\"!~]{0,24}") {
+            let text: Vec<(&[u8], &[u8])> = super::pairs(&header).map(|(n, v)| (n.as_bytes(), v.as_bytes())).collect();
+            let bytes: Vec<(&[u8], &[u8])> = super::pairs_bytes(header.as_bytes()).collect();
+            proptest::prop_assert_eq!(text, bytes);
+        }
+
         #[test]
         fn matches_the_cookie_crate_on_any_header(header in "[a-c=; \t\"\u{a0}]{0,24}") {
             let ours: Vec<(&str, &str)> = super::pairs(&header).collect();

@@ -11,8 +11,9 @@
 //! Rotating a secret is then: make the new secret primary, keep the old one as the first fallback
 //! for as long as things signed with it may still arrive, then drop it.
 //!
-//! Session cookies use it through `SessionConfig::fallback_secrets` (each cookie format derives its
-//! own keys from the secrets), and the JWT crate through `JWTConfig::fallback_keys`.
+//! Session cookies use it through `SessionConfig::fallback_secrets` (each cookie format, and the
+//! store's signed ids, derive their own keys from the secrets), and the JWT crate through
+//! `JWTConfig::fallback_keys`.
 //!
 //! ```
 //! use ravyn_session::KeyRing;

@@ -322,10 +322,7 @@ impl SessionManager {
             );
         }
         let codec = Codec::new(&config);
-        let secrets: Vec<&str> = std::iter::once(config.secret_key())
-            .chain(config.get_fallback_secrets().iter().map(String::as_str))
-            .collect();
-        let ids = IdSigner::new(&secrets);
+        let ids = IdSigner::new(&config.key_ring());
         Ok(SessionManager {
             shared: Arc::new(Shared {
                 config,

@@ -173,8 +173,8 @@ impl Inner {
 ///
 /// Every data method (`get`, `insert`, `clear`, ... and [`cycle_id`](Self::cycle_id)) **panics**
 /// when called on a store-backed session that was not loaded (only possible from hand-written
-/// code: middleware that skipped `load_session`, or a hand-written `Handler` declaring
-/// `uses_session(false)` that uses it anyway). Answering from an empty map instead would let the
+/// code: middleware that skipped `load_session`, or a hand-written `Handler` whose `RouteSpec`
+/// leaves `Needs::SESSION` out and uses it anyway). Answering from an empty map instead would let the
 /// request overwrite, or the handler misread, the real session; the panic is caught by the
 /// framework as a 500 whose log names the fix, and the stored session is left untouched.
 /// [`needs_load`](Self::needs_load) tells whether a load is due.
@@ -550,8 +550,8 @@ impl Session {
 fn not_loaded() -> ! {
     panic!(
         "the session was used before it was loaded from its store: call `request.load_session().await` \
-         (or `session.load().await`) before using the session in middleware, and do not declare \
-         `uses_session(false)` on a hand-written Handler that uses its session"
+         (or `session.load().await`) before using the session in middleware, and do not leave \
+         `Needs::SESSION` out of the RouteSpec of a hand-written Handler that uses its session"
     )
 }
 

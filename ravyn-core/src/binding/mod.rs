@@ -7,6 +7,7 @@
 
 mod value;
 
+pub use crate::validation::FieldError;
 pub use value::{MissingValue, StrValue, StrValues, ValueError};
 
 use crate::request::Request;
@@ -37,18 +38,6 @@ impl Location {
     }
 }
 
-/// One entry of the `errors` list in a validation failure.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FieldError {
-    /// Where: `["query", "page"]`, `["body", "email"]`, `["body"]`.
-    pub loc: Vec<Cow<'static, str>>,
-    /// A short machine-readable kind: `missing`, `parsing`, `json_invalid`, ...
-    #[serde(rename = "type")]
-    pub kind: Cow<'static, str>,
-    /// A message for humans.
-    pub msg: String,
-}
-
 /// Builds Ravyn's validation failure: 400 with
 /// `{"detail":"Validation failed for <url> with method <M>.","errors":[...]}`.
 ///
@@ -64,16 +53,7 @@ pub struct FieldError {
 /// assert_eq!(error.detail(), "Validation failed for http://example.com/items?page=x with method GET.");
 /// ```
 pub fn validation_error(request: &Request, errors: Vec<FieldError>) -> HTTPException {
-    let detail = format!("Validation failed for {} with method {}.", request.url(), request.method());
-    let errors = serde_json::to_value(errors).unwrap_or_default();
-    HTTPException::new(400, detail).with_field("errors", errors)
-}
-
-pub(crate) fn body_error(request: &Request, kind: &'static str, msg: &str) -> HTTPException {
-    validation_error(
-        request,
-        vec![FieldError { loc: vec![Cow::Borrowed("body")], kind: Cow::Borrowed(kind), msg: msg.to_owned() }],
-    )
+    crate::validation::failure(&request.url(), request.method(), errors)
 }
 
 /// The parsed body's top-level fields, for arguments that a body key may override.

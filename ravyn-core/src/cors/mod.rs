@@ -1,9 +1,10 @@
-//! Cross-origin resource sharing: [`CORSConfig`] (Ravyn's `cors_config`) and the middleware it
+//! Cross-origin resource sharing: [`CORSConfig`] (Ravyn's `cors_config`) and the built-in step it
 //! installs.
 //!
-//! The middleware is the outermost of the app's: it answers preflights (`OPTIONS` with
-//! `Origin` and `Access-Control-Request-Method`) before routing, sessions, CSRF or user
-//! middleware run, and it adds the CORS headers to *every* response for an allowed origin,
+//! The step is the outermost of the app's (ARCHITECTURE.md, "The built-in steps"): it answers
+//! preflights (`OPTIONS` with
+//! `Origin` and `Access-Control-Request-Method`) before sessions, CSRF, user middleware or the
+//! handler run, and it adds the CORS headers to *every* response for an allowed origin,
 //! errors included (401, 403, 404, 405, a handler's panic turned into 500), so a browser lets the
 //! page read why a request failed. (Ravyn drops them on errors.)
 //!
@@ -25,9 +26,9 @@
 //! # let _ = app;
 //! ```
 
-mod middleware;
+mod step;
 
-pub(crate) use middleware::CorsMiddleware;
+pub(crate) use step::CorsStep;
 
 use crate::error::ConfigError;
 
@@ -309,7 +310,7 @@ impl CORSConfig {
     /// assert!(error.to_string().contains("trailing"));
     /// ```
     pub fn validate(&self) -> Result<(), ConfigError> {
-        middleware::CorsPolicy::compile(self).map(drop)
+        step::CorsPolicy::compile(self).map(drop)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Cross-site request forgery protection: [`CSRFConfig`] (Ravyn's `csrf_config`) and the
-//! middleware it installs.
+//! built-in step it installs (inside CORS and sessions, outside the app's middleware:
+//! ARCHITECTURE.md, "The built-in steps").
 //!
 //! The defence is a *signed double-submit cookie*:
 //!
@@ -37,10 +38,11 @@
 //! # let _ = app;
 //! ```
 
-mod middleware;
+mod step;
 mod token;
 
-pub(crate) use middleware::CsrfMiddleware;
+pub(crate) use step::CsrfStep;
+pub(crate) use token::TOKEN_LEN;
 
 use crate::error::ConfigError;
 use http::{HeaderName, Method};

@@ -46,6 +46,13 @@ impl TokenSigner {
         Some(token)
     }
 
+    /// Whether `token` has a token's length and its dot: what a safe request's cookie is kept on
+    /// when nothing reads the token (two loads; the signature is checked where it matters, on
+    /// unsafe requests).
+    pub(crate) fn has_token_shape(token: &[u8]) -> bool {
+        token.len() == TOKEN_LEN && token[PART_LEN] == b'.'
+    }
+
     /// Whether `token` is one this signer issued: one HMAC verification, no allocation.
     pub(crate) fn verify(&self, token: &str) -> bool {
         if token.len() != TOKEN_LEN {
@@ -108,6 +115,19 @@ mod tests {
         let raw = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, b"secret"), &nonce);
         let token = format!("{}.{}", URL_SAFE_NO_PAD.encode(nonce), URL_SAFE_NO_PAD.encode(raw.as_ref()));
         assert!(!signer.verify(&token));
+    }
+
+    #[test]
+    fn the_shape_is_length_and_dot_only() {
+        let signer = TokenSigner::new("secret");
+        let token = signer.issue().unwrap();
+        assert!(TokenSigner::has_token_shape(token.as_bytes()));
+        let forged = format!("{}.{}", "A".repeat(PART_LEN), "B".repeat(PART_LEN));
+        assert!(TokenSigner::has_token_shape(forged.as_bytes()) && !signer.verify(&forged));
+        for bad in ["", "forged", &token[..TOKEN_LEN - 1], &format!("{token}!")] {
+            assert!(!TokenSigner::has_token_shape(bad.as_bytes()), "{bad}");
+        }
+        assert!(!TokenSigner::has_token_shape(token.replace('.', "A").as_bytes()));
     }
 
     #[test]

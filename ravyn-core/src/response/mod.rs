@@ -1,6 +1,7 @@
 //! Responses: the [`Response`] type, the [`IntoResponse`] conversion and the typed bodies
 //! [`Json`], [`Html`] and [`Redirect`].
 
+pub(crate) mod empty;
 mod into_response;
 mod json;
 mod redirect;
@@ -16,6 +17,15 @@ use http::{HeaderMap, StatusCode};
 pub(crate) const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 pub(crate) const TEXT_PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 pub(crate) const TEXT_HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
+
+/// `500 {"detail":"Internal Server Error"}`, what `HTTPException::internal_server_error()`
+/// renders, built here so that responses need nothing from the exception module (which builds on
+/// them).
+pub(crate) fn internal_server_error() -> Response {
+    Response::with_body(&br#"{"detail":"Internal Server Error"}"#[..])
+        .content_type(APPLICATION_JSON)
+        .status(StatusCode::INTERNAL_SERVER_ERROR)
+}
 
 /// An HTTP response, built with chained calls.
 ///
@@ -67,7 +77,7 @@ impl Response {
             Ok(bytes) => Response::with_body(bytes).content_type(APPLICATION_JSON),
             Err(error) => {
                 tracing::error!(%error, "response body could not be serialized to JSON");
-                crate::HTTPException::internal_server_error().into_response()
+                internal_server_error()
             }
         }
     }

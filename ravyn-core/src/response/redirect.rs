@@ -43,7 +43,7 @@ impl IntoResponse for Redirect {
             Ok(location) => Response::new().status(self.status).header(LOCATION, location),
             Err(_) => {
                 tracing::error!("redirect location is not a valid header value");
-                crate::HTTPException::internal_server_error().into_response()
+                super::internal_server_error()
             }
         }
     }

@@ -3,10 +3,10 @@
 
 mod router;
 
-pub(crate) use router::Router;
+pub(crate) use router::{Miss, Refusal, Router};
 
 use crate::handler::Handler;
-use crate::middleware::MiddlewareRef;
+use crate::middleware::ArcMiddleware;
 use std::sync::Arc;
 
 /// A route declaration: what [`Gateway::new`], [`Gateway::with_path`] and [`Include::new`]
@@ -29,7 +29,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Route {
     kind: RouteKind,
-    middleware: Vec<MiddlewareRef>,
+    middleware: Vec<ArcMiddleware>,
 }
 
 #[derive(Clone)]
@@ -58,7 +58,7 @@ impl std::fmt::Debug for Route {
 impl Route {
     /// Adds a middleware around this route (or every route of this `Include`). The first added
     /// is the outermost.
-    pub fn middleware(mut self, middleware: impl Into<MiddlewareRef>) -> Self {
+    pub fn middleware(mut self, middleware: impl Into<ArcMiddleware>) -> Self {
         self.middleware.push(middleware.into());
         self
     }
@@ -98,7 +98,7 @@ impl Include {
 pub(crate) struct FlatRoute {
     pub(crate) path: String,
     pub(crate) handler: Arc<dyn Handler>,
-    pub(crate) middleware: Vec<MiddlewareRef>,
+    pub(crate) middleware: Vec<ArcMiddleware>,
 }
 
 pub(crate) fn flatten(routes: &[Route]) -> Vec<FlatRoute> {
@@ -109,7 +109,7 @@ pub(crate) fn flatten(routes: &[Route]) -> Vec<FlatRoute> {
     out
 }
 
-fn flatten_into(route: &Route, prefix: &str, outer: &[MiddlewareRef], out: &mut Vec<FlatRoute>) {
+fn flatten_into(route: &Route, prefix: &str, outer: &[ArcMiddleware], out: &mut Vec<FlatRoute>) {
     let mut middleware = outer.to_vec();
     middleware.extend(route.middleware.iter().cloned());
     match &route.kind {

@@ -1,169 +1,112 @@
-//! The compiled router: matchit for paths, a short method list per path.
+//! The route table: matchit for paths, a short method list per path. It only matches: what runs
+//! for a match (the route's endpoint) is the app's business, so the table is generic over it.
 
-use super::FlatRoute;
-use crate::catch_panic::{catch_panic, panic_response};
 use crate::error::ConfigError;
-use crate::handler::{BoxFuture, Handler};
-use crate::middleware::{Endpoint, MiddlewareRef, Next};
-use crate::request::{PathParams, Request};
+use crate::request::PathParams;
 use crate::response::{IntoResponse, Response};
 use crate::{HTTPException, Redirect};
 use http::header::{HeaderValue, ALLOW};
 use http::{Method, StatusCode};
-use std::sync::Arc;
 
-/// The routes of an app, ready to dispatch.
-pub(crate) struct Router {
+/// The routes of an app, by path and method.
+pub(crate) struct Router<E> {
     matcher: matchit::Router<usize>,
-    paths: Vec<PathEntry>,
+    paths: Vec<PathEntry<E>>,
     redirect_slashes: bool,
-    debug: bool,
 }
 
-struct PathEntry {
+struct PathEntry<E> {
     template: String,
-    methods: Vec<(Method, RouteEndpoint)>,
+    methods: Vec<(Method, RouteEntry<E>)>,
     allow: HeaderValue,
 }
 
-/// One handler with its chain.
-pub(crate) struct RouteEndpoint {
-    handler: Arc<HandlerEndpoint>,
-    /// Empty when the route has no middleware: the handler is called directly.
-    chain: Arc<[MiddlewareRef]>,
+struct RouteEntry<E> {
     name: &'static str,
+    endpoint: E,
 }
 
-struct HandlerEndpoint {
-    handler: Arc<dyn Handler>,
-    status: StatusCode,
-    /// `RouteSpec::may_use_session`: load a store-backed session before calling the handler.
-    may_use_session: bool,
-    /// `RouteSpec::receives_request`.
-    receives_request: bool,
-    /// Show a panic's message in its 500 (the app's `debug`).
-    debug: bool,
+/// Why [`Router::route`] found no endpoint: small, so the hot path carries no answer around.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Miss {
+    /// No path matches.
+    Path,
+    /// The path at this index matches, not the method.
+    Method(usize),
 }
 
-impl RouteEndpoint {
-    /// Runs the route's middleware, if any, then the handler.
-    pub(crate) async fn run(&self, request: Request) -> Response {
-        if self.chain.is_empty() {
-            self.handler.run(request).await
-        } else {
-            let handler: Arc<dyn Endpoint> = self.handler.clone();
-            Next::new(self.chain.clone(), handler).run(request).await
-        }
-    }
-
-    /// Whether nothing on this route can reach the request's session: no route middleware, and a
-    /// handler that does not receive the request (`RouteSpec::receives_request`) and names no
-    /// session (`RouteSpec::may_use_session`).
-    pub(crate) fn never_uses_session(&self) -> bool {
-        self.chain.is_empty() && !self.handler.receives_request && !self.handler.may_use_session
-    }
+/// Why a request has no route, and the answer it gets instead (through the app's middleware,
+/// like any answer). Clonable, so a middleware that calls `next` twice gets it twice.
+#[derive(Debug, Clone)]
+pub(crate) enum Refusal {
+    /// 404, 405 with `Allow`, or a refusal made before routing (413, 431, an unreadable body).
+    Exception(HTTPException),
+    /// The same path with or without its trailing slash exists (`redirect_slashes`).
+    Redirect(Redirect),
 }
 
-impl HandlerEndpoint {
-    /// Calls the handler. The router awaits this directly for a route without middleware, so the
-    /// request goes from routing into the handler's own boxed future without a boxed future of
-    /// this step in between (one allocation and one move of the request less per request).
-    async fn run(&self, request: Request) -> Response {
-        // Here, after routing and route middleware, so only a handler that may read the
-        // session pays a store round trip for it.
-        if self.may_use_session {
-            if let Err(response) = crate::session::load_before_handler(&request).await {
-                return response;
-            }
-        }
-        // A panic becomes its 500 here, inside the chain, so it travels back out through every
-        // middleware like any error response: session writes made before it are kept.
-        match catch_panic(self.handler.call(request).as_mut()).await {
-            Ok(mut response) => {
-                response.set_default_status(self.status);
-                response
-            }
-            Err(payload) => panic_response(&*payload, self.debug),
+impl Refusal {
+    pub(crate) fn response(&self) -> Response {
+        match self {
+            Refusal::Exception(error) => error.clone().into_response(),
+            Refusal::Redirect(redirect) => redirect.clone().into_response(),
         }
     }
 }
 
-impl Endpoint for HandlerEndpoint {
-    fn call_endpoint(&self, request: Request) -> BoxFuture<'_, Response> {
-        Box::pin(self.run(request))
-    }
-}
-
-impl Router {
-    pub(crate) fn build(routes: Vec<FlatRoute>, redirect_slashes: bool, debug: bool) -> Result<Self, ConfigError> {
-        let mut router = Router { matcher: matchit::Router::new(), paths: Vec::new(), redirect_slashes, debug };
-        for route in routes {
-            router.add(route)?;
-        }
-        for entry in &mut router.paths {
-            entry.allow = allow_header(&entry.methods);
-        }
-        Ok(router)
+impl<E> Router<E> {
+    pub(crate) fn new(redirect_slashes: bool) -> Self {
+        Router { matcher: matchit::Router::new(), paths: Vec::new(), redirect_slashes }
     }
 
-    fn add(&mut self, route: FlatRoute) -> Result<(), ConfigError> {
-        let spec = route.handler.spec();
-        let name = spec.name();
-        validate_path(&route.path, name)?;
-        let status = StatusCode::from_u16(spec.status_code()).map_err(|_| ConfigError::InvalidRoute {
-            route: format!("{name} ({})", route.path),
-            reason: format!("status_code {} is not a valid HTTP status", spec.status_code()),
-        })?;
-        if spec.methods().is_empty() {
+    /// Registers `endpoint` for `methods` at `path`; `name` names the handler in errors.
+    pub(crate) fn add(
+        &mut self,
+        path: &str,
+        methods: &[&str],
+        name: &'static str,
+        endpoint: impl Fn() -> E,
+    ) -> Result<(), ConfigError> {
+        validate_path(path, name)?;
+        if methods.is_empty() {
             return Err(ConfigError::InvalidRoute {
-                route: format!("{name} ({})", route.path),
+                route: format!("{name} ({path})"),
                 reason: "no HTTP method".to_owned(),
             });
         }
-        let index = match self.paths.iter().position(|p| p.template == route.path) {
+        let index = match self.paths.iter().position(|p| p.template == path) {
             Some(index) => index,
             None => {
                 let index = self.paths.len();
-                self.matcher.insert(route.path.clone(), index).map_err(|error| match error {
-                    matchit::InsertError::Conflict { with } => ConfigError::RouteConflict {
-                        first: self.describe(&with),
-                        second: format!("{name} ({})", route.path),
-                    },
-                    other => ConfigError::InvalidRoute {
-                        route: format!("{name} ({})", route.path),
-                        reason: other.to_string(),
-                    },
+                self.matcher.insert(path.to_owned(), index).map_err(|error| match error {
+                    matchit::InsertError::Conflict { with } => {
+                        ConfigError::RouteConflict { first: self.describe(&with), second: format!("{name} ({path})") }
+                    }
+                    other => ConfigError::InvalidRoute { route: format!("{name} ({path})"), reason: other.to_string() },
                 })?;
                 self.paths.push(PathEntry {
-                    template: route.path.clone(),
+                    template: path.to_owned(),
                     methods: Vec::new(),
                     allow: HeaderValue::from_static(""),
                 });
                 index
             }
         };
-        let handler = Arc::new(HandlerEndpoint {
-            handler: route.handler.clone(),
-            status,
-            may_use_session: spec.may_use_session(),
-            receives_request: spec.receives_request(),
-            debug: self.debug,
-        });
-        let chain: Arc<[MiddlewareRef]> = route.middleware.into();
-        for method in spec.methods() {
+        for method in methods {
             let method =
                 Method::from_bytes(method.to_ascii_uppercase().as_bytes()).map_err(|_| ConfigError::InvalidRoute {
-                    route: format!("{name} ({})", route.path),
+                    route: format!("{name} ({path})"),
                     reason: format!("{method:?} is not an HTTP method"),
                 })?;
             let entry = &mut self.paths[index];
             if let Some((_, existing)) = entry.methods.iter().find(|(m, _)| *m == method) {
                 return Err(ConfigError::RouteConflict {
                     first: format!("{} ({} {})", existing.name, method, entry.template),
-                    second: format!("{name} ({} {})", method, route.path),
+                    second: format!("{name} ({} {})", method, path),
                 });
             }
-            entry.methods.push((method, RouteEndpoint { handler: handler.clone(), chain: chain.clone(), name }));
+            entry.methods.push((method, RouteEntry { name, endpoint: endpoint() }));
+            entry.allow = allow_header(&entry.methods);
         }
         Ok(())
     }
@@ -183,82 +126,57 @@ impl Router {
         self.paths.len()
     }
 
-    /// Routes `request` and runs its handler (with the route's middleware, if any). The app
-    /// awaits this directly when it has no middleware of its own after the built-in ones.
-    pub(crate) async fn dispatch(&self, mut request: Request) -> Response {
-        // Not `match self.route(..) { Ok(e) => e.run(request).await, .. }`: the matched `Result`
-        // (a `Response` wide) would stay in this future's state across the await.
-        let endpoint = match self.route(&mut request) {
-            Ok(endpoint) => endpoint,
-            Err(response) => return response,
-        };
-        endpoint.run(request).await
-    }
-
-    /// Finds the endpoint for `request` and gives the request its path parameters; `Err` is the
-    /// answer when there is none (404, 405, or a redirect to the path with or without its
-    /// trailing slash).
-    #[allow(clippy::result_large_err)] // The `Err` is the answer, sent as it is: boxing it would only add an allocation.
-    pub(crate) fn route(&self, request: &mut Request) -> Result<&RouteEndpoint, Response> {
-        let (index, params) = match self.matcher.at(request.path()) {
-            Ok(found) => {
-                let params = if found.params.is_empty() {
-                    PathParams::default()
-                } else {
-                    let mut params = PathParams::default();
-                    for (name, raw) in found.params.iter() {
-                        let value = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
-                        params.push(name, value);
-                    }
-                    params
-                };
-                (*found.value, params)
-            }
-            Err(_) => return Err(self.not_found(request)),
-        };
-        let entry = &self.paths[index];
-        let method = request.method();
+    /// The endpoint for `method` at `path`, with the path parameters it captured (percent-decoded),
+    /// or why there is none ([`refusal`](Self::refusal) makes the answer). A pure lookup: it reads
+    /// the request head only, so the app resolves the route before the body is read.
+    pub(crate) fn route(&self, method: &Method, path: &str) -> Result<(&E, PathParams), Miss> {
+        let Ok(found) = self.matcher.at(path) else { return Err(Miss::Path) };
+        let entry = &self.paths[*found.value];
         let endpoint = entry.methods.iter().find(|(m, _)| m == method).or_else(|| {
             (*method == Method::HEAD).then(|| entry.methods.iter().find(|(m, _)| *m == Method::GET)).flatten()
         });
-        let Some((_, endpoint)) = endpoint else {
-            return Err(HTTPException::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method {method} not allowed."))
-                .with_header(ALLOW, entry.allow.clone())
-                .into_response());
-        };
-        if !params.is_empty() {
-            request.set_path_params(params);
+        let Some((_, endpoint)) = endpoint else { return Err(Miss::Method(*found.value)) };
+        let mut params = PathParams::default();
+        for (name, raw) in found.params.iter() {
+            let value = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
+            params.push(name, value);
         }
-        Ok(endpoint)
+        Ok((&endpoint.endpoint, params))
     }
 
-    fn not_found(&self, request: &Request) -> Response {
+    /// The answer for a request [`route`](Self::route) found no endpoint for: 404, 405 with
+    /// `Allow`, or a redirect to the path with or without its trailing slash.
+    #[cold]
+    pub(crate) fn refusal(&self, miss: Miss, method: &Method, path: &str, query: Option<&str>) -> Refusal {
+        match miss {
+            Miss::Path => self.not_found(path, query),
+            Miss::Method(index) => Refusal::Exception(
+                HTTPException::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method {method} not allowed."))
+                    .with_header(ALLOW, self.paths[index].allow.clone()),
+            ),
+        }
+    }
+
+    fn not_found(&self, path: &str, query: Option<&str>) -> Refusal {
         if self.redirect_slashes {
-            let path = request.path();
             let alternative = match path.strip_suffix('/') {
                 Some(trimmed) if !trimmed.is_empty() => trimmed.to_owned(),
                 Some(_) => String::new(),
                 None => format!("{path}/"),
             };
             if !alternative.is_empty() && self.matcher.at(&alternative).is_ok() {
-                let location = match request.query_string() {
+                let location = match query {
                     Some(query) => format!("{alternative}?{query}"),
                     None => alternative,
                 };
-                return Redirect::to(location).into_response();
+                return Refusal::Redirect(Redirect::to(location));
             }
         }
-        HTTPException::new(StatusCode::NOT_FOUND, "Not Found").into_response()
+        Refusal::Exception(HTTPException::new(StatusCode::NOT_FOUND, "Not Found"))
     }
 }
 
-impl Endpoint for Router {
-    fn call_endpoint(&self, request: Request) -> BoxFuture<'_, Response> {
-        Box::pin(self.dispatch(request))
-    }
-}
-
-fn allow_header(methods: &[(Method, RouteEndpoint)]) -> HeaderValue {
+fn allow_header<E>(methods: &[(Method, RouteEntry<E>)]) -> HeaderValue {
     let mut names: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
     if names.contains(&"GET") && !names.contains(&"HEAD") {
         names.push("HEAD");

@@ -43,7 +43,6 @@ use ring::hkdf;
 use serde_json::{Map, Value};
 
 use crate::config::{CookieFormat, SessionConfig};
-use crate::keyring::KeyRing;
 
 /// How far in the future (seconds) a cookie's issue time may be before it is rejected: tolerance for
 /// servers behind one domain whose clocks disagree slightly.
@@ -219,7 +218,7 @@ impl Codec {
     /// # let _ = codec;
     /// ```
     pub fn new(config: &SessionConfig) -> Codec {
-        let secrets = KeyRing::new(config.secret_key(), config.get_fallback_secrets().iter().map(String::as_str));
+        let secrets = config.key_ring();
         let format = match config.get_cookie_format() {
             CookieFormat::Signed => Format::Signed(signed::SignedFormat::new(&secrets)),
             CookieFormat::Ravyn => Format::Ravyn(ravyn::RavynFormat::new(&secrets)),

@@ -8,6 +8,7 @@ use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::codec::{hkdf_expand, DecodeError, EncodeError};
+use crate::keyring::KeyRing;
 
 const INFO: &[u8] = b"ravyn-session store-id v1 HMAC-SHA256";
 /// 128 bits of randomness.
@@ -84,7 +85,7 @@ impl fmt::Display for SessionId {
 
 /// Signs ids into cookie values and verifies them, with the primary secret then each fallback.
 pub(crate) struct IdSigner {
-    keys: Vec<hmac::Key>,
+    keys: KeyRing<hmac::Key>,
 }
 
 impl fmt::Debug for IdSigner {
@@ -94,13 +95,13 @@ impl fmt::Debug for IdSigner {
 }
 
 impl IdSigner {
-    pub(crate) fn new(secrets: &[&str]) -> Self {
-        IdSigner { keys: secrets.iter().map(|s| hkdf_expand(s, INFO, hmac::HMAC_SHA256)).collect() }
+    pub(crate) fn new(secrets: &KeyRing<&str>) -> Self {
+        IdSigner { keys: secrets.map(|s| hkdf_expand(s, INFO, hmac::HMAC_SHA256)) }
     }
 
     /// `ID.SIG` under the primary secret.
     pub(crate) fn sign(&self, name: &str, id: &SessionId) -> String {
-        let tag = hmac::sign(&self.keys[0], &mac_input(name, id.as_str()));
+        let tag = hmac::sign(self.keys.primary(), &mac_input(name, id.as_str()));
         let mut value = String::with_capacity(ID_LEN + 1 + SIG_LEN);
         value.push_str(id.as_str());
         value.push('.');
@@ -122,7 +123,7 @@ impl IdSigner {
         let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| DecodeError::Malformed("signature is not base64url"))?;
         let input = mac_input(name, id);
         let key_index =
-            self.keys.iter().position(|k| hmac::verify(k, &input, &sig).is_ok()).ok_or(DecodeError::BadSignature)?;
+            self.keys.position(|k| hmac::verify(k, &input, &sig).is_ok()).ok_or(DecodeError::BadSignature)?;
         Ok((SessionId(id.to_owned()), key_index))
     }
 }
@@ -151,7 +152,7 @@ mod tests {
 
     #[test]
     fn sign_then_verify() {
-        let signer = IdSigner::new(&["primary"]);
+        let signer = IdSigner::new(&KeyRing::new("primary", []));
         let id = SessionId::random().unwrap();
         let value = signer.sign("session", &id);
         assert_eq!(value.len(), 22 + 1 + 43);
@@ -160,11 +161,11 @@ mod tests {
 
     #[test]
     fn rejects_tampering_other_names_and_other_secrets() {
-        let signer = IdSigner::new(&["primary"]);
+        let signer = IdSigner::new(&KeyRing::new("primary", []));
         let id = SessionId::random().unwrap();
         let value = signer.sign("session", &id);
         assert_eq!(signer.verify("sid", &value), Err(DecodeError::BadSignature));
-        assert_eq!(IdSigner::new(&["other"]).verify("session", &value), Err(DecodeError::BadSignature));
+        assert_eq!(IdSigner::new(&KeyRing::new("other", [])).verify("session", &value), Err(DecodeError::BadSignature));
         for i in 0..value.len() {
             let mut bytes = value.clone().into_bytes();
             bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
@@ -178,8 +179,8 @@ mod tests {
 
     #[test]
     fn fallback_secrets_verify_with_their_index() {
-        let old = IdSigner::new(&["old"]);
-        let rotated = IdSigner::new(&["new", "older", "old"]);
+        let old = IdSigner::new(&KeyRing::new("old", []));
+        let rotated = IdSigner::new(&KeyRing::new("new", ["older", "old"]));
         let id = SessionId::random().unwrap();
         assert_eq!(rotated.verify("session", &old.sign("session", &id)).unwrap().1, 2);
     }

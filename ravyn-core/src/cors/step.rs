@@ -1,9 +1,10 @@
-//! The CORS middleware and the policy it applies, compiled once from a [`CORSConfig`]: every
+//! The CORS step and the policy it applies, compiled once from a [`CORSConfig`]: every
 //! header value it sends is built at start-up, so answering costs lookups and reference-count
 //! bumps, not formatting.
 
 use super::CORSConfig;
 use crate::error::ConfigError;
+use crate::pipeline::{Flow, Rest, Step};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 use crate::HTTPException;
@@ -14,7 +15,6 @@ use http::header::{
 };
 use http::{HeaderMap, Method, StatusCode};
 use regex_lite::Regex;
-use std::future::Future;
 
 const ANY: &str = "*";
 /// What `allow_methods(["*"])` announces in a preflight answer (Starlette's list). A method
@@ -268,31 +268,28 @@ impl CorsPolicy {
     }
 }
 
-/// Installed by `cors_config(...)`; the outermost middleware of the app. The app runs it around
-/// its chain (see `Ravyn::run_chain`) rather than as the chain's first link, so a request without
-/// `Origin` costs one header lookup, not a boxed middleware call; and since the app has already
-/// turned panics into 500s by then, those get CORS headers too.
-pub(crate) struct CorsMiddleware {
+/// Installed by `cors_config(...)`; the outermost step of the pipeline, so a request without
+/// `Origin` costs one header lookup; and since the pipeline has already turned panics into 500s
+/// inside it, those get CORS headers too.
+pub(crate) struct CorsStep {
     policy: CorsPolicy,
 }
 
-impl CorsMiddleware {
+impl CorsStep {
     pub(crate) fn new(config: &CORSConfig) -> Result<Self, ConfigError> {
-        Ok(CorsMiddleware { policy: CorsPolicy::compile(config)? })
+        Ok(CorsStep { policy: CorsPolicy::compile(config)? })
     }
+}
 
+impl Step for CorsStep {
     /// Answers a preflight, or runs `inner` (the rest of the app) and adds the CORS headers.
-    pub(crate) async fn around<F, Fut>(&self, request: Request, inner: F) -> Response
-    where
-        F: FnOnce(Request) -> Fut,
-        Fut: Future<Output = Response>,
-    {
+    async fn around(&self, _flow: &Flow<'_>, request: Request, rest: impl Rest) -> Response {
         let policy = &self.policy;
         let origin = match request.headers().get(ORIGIN) {
             Some(origin) => origin.clone(),
             // Not a CORS request: one lookup, and a static Vary when answers depend on Origin.
             None => {
-                let mut response = inner(request).await;
+                let mut response = rest.run(request).await;
                 policy.add_vary(response.headers_mut());
                 return response;
             }
@@ -301,7 +298,7 @@ impl CorsMiddleware {
             return policy.preflight(&request, &origin);
         }
         let allowed = policy.allows_origin(&origin);
-        let mut response = inner(request).await;
+        let mut response = rest.run(request).await;
         let headers = response.headers_mut();
         policy.add_vary(headers);
         // Another origin is still served; without CORS headers the browser hides the answer.

@@ -1,22 +1,23 @@
-//! The CSRF middleware: issues the token cookie on safe requests, checks the token on unsafe ones.
+//! The CSRF step: issues the token cookie on safe requests, checks the token on unsafe ones.
 //!
-//! It sits inside CORS (preflights never reach it) and the session middleware, outside the user's
+//! It sits inside CORS (preflights never reach it) and the session step, outside the app's
 //! middleware; a refused request therefore still gets CORS headers, and never reaches user code.
 
 use super::token::{TokenSigner, TOKEN_LEN};
 use super::{CSRFConfig, FORM_FIELD};
 use crate::error::ConfigError;
-use crate::middleware::{Middleware, Next};
-use crate::request::Request;
+use crate::pipeline::{Flow, Rest, Step};
+use crate::request::{CsrfToken, Request};
 use crate::response::{IntoResponse, Response};
+use crate::spec::Needs;
 use crate::HTTPException;
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE, SET_COOKIE};
+use http::header::{HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use http::{HeaderName, Method, StatusCode};
 use ravyn_session::SameSite;
 
 /// Installed by `csrf_config(...)`.
-pub(crate) struct CsrfMiddleware {
+pub(crate) struct CsrfStep {
     signer: TokenSigner,
     cookie_name: Box<str>,
     header_name: HeaderName,
@@ -34,7 +35,7 @@ enum Refusal {
     Mismatch,
 }
 
-impl CsrfMiddleware {
+impl CsrfStep {
     pub(crate) fn new(config: CSRFConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         let header_name = HeaderName::from_bytes(config.header_name.as_bytes())
@@ -55,7 +56,7 @@ impl CsrfMiddleware {
         if config.httponly {
             attributes.push_str("; HttpOnly");
         }
-        Ok(CsrfMiddleware {
+        Ok(CsrfStep {
             signer: TokenSigner::new(&config.secret),
             cookie_name: config.cookie_name.into_boxed_str(),
             header_name,
@@ -64,14 +65,19 @@ impl CsrfMiddleware {
         })
     }
 
-    /// The first validly signed token among the request's token cookies: one HMAC verification
-    /// for the usual single cookie, and one small copy for `request.csrf_token()`.
-    fn cookie_token(&self, request: &Request) -> Option<Box<str>> {
-        request
-            .cookies()
-            .filter(|c| c.name() == &*self.cookie_name)
-            .find(|c| self.signer.verify(c.value()))
-            .map(|c| Box::from(c.value()))
+    /// Where the first validly signed token cookie sits in the request's `Cookie` headers: one
+    /// HMAC verification for the usual single cookie, and nothing copied.
+    fn carried_token(&self, request: &Request) -> Option<CsrfToken> {
+        for (index, header) in request.headers().get_all(COOKIE).iter().enumerate() {
+            let Ok(header) = header.to_str() else { continue };
+            for (name, value) in ravyn_session::incoming::pairs(header) {
+                if name == &*self.cookie_name && self.signer.verify(value) {
+                    let start = value.as_ptr() as usize - header.as_ptr() as usize;
+                    return Some(CsrfToken::Carried { header: index, start });
+                }
+            }
+        }
+        None
     }
 
     /// The token an unsafe request submitted: the header, else a `csrf_token` form field.
@@ -122,37 +128,64 @@ impl CsrfMiddleware {
             }
         }
     }
-}
 
-impl Middleware for CsrfMiddleware {
-    async fn call(&self, mut request: Request, next: Next) -> Response {
-        if self.safe_methods.contains(request.method()) {
-            if let Some(token) = self.cookie_token(&request) {
-                request.set_csrf_token(token);
-                return next.run(request).await;
-            }
-            let Some(token) = self.signer.issue() else {
-                tracing::error!("the system random generator failed; no CSRF token issued");
-                return next.run(request).await;
-            };
-            let cookie = self.set_cookie(&token);
-            request.set_csrf_token(token.into_boxed_str());
-            let mut response = next.run(request).await;
-            if let Some(cookie) = cookie {
-                response.headers_mut().append(SET_COOKIE, cookie);
-            }
-            return response;
-        }
+    /// Whether the request carries a token cookie of the right shape: what deciding to keep the
+    /// cookie needs when nothing downstream reads the token (the check of the signature happens on
+    /// unsafe requests, where it matters).
+    fn carries_a_token(&self, request: &Request) -> bool {
+        request.headers().get_all(COOKIE).iter().any(|header| {
+            ravyn_session::incoming::pairs_bytes(header.as_bytes())
+                .any(|(name, value)| name == self.cookie_name.as_bytes() && TokenSigner::has_token_shape(value))
+        })
+    }
+
+    /// An unsafe request: run `rest` only when the submitted token matches a valid cookie.
+    async fn around_unsafe(&self, mut request: Request, rest: impl Rest) -> Response {
         match self.check(&request).await {
             Ok(token) => {
-                request.set_csrf_token(token);
-                next.run(request).await
+                request.context_mut().csrf_token = Some(CsrfToken::Issued(token));
+                rest.run(request).await
             }
             Err(refusal) => {
                 tracing::debug!(?refusal, method = %request.method(), path = request.path(), "CSRF check failed");
                 HTTPException::new(StatusCode::FORBIDDEN, "CSRF token verification failed.").into_response()
             }
         }
+    }
+}
+
+impl Step for CsrfStep {
+    /// A safe request: keep a token cookie, or issue one with the response. When code downstream
+    /// may read the token (`request.csrf_token()`), the cookie is kept only if its signature holds,
+    /// and where it is is recorded for that read; otherwise a cookie of the right shape is kept
+    /// without any cryptography (a forged one is refused on the first unsafe request, and replaced
+    /// by the next safe request to a route that reads the token, such as the login example's
+    /// `GET /csrf`). An unsafe request goes to [`around_unsafe`](CsrfStep::around_unsafe).
+    async fn around(&self, flow: &Flow<'_>, mut request: Request, rest: impl Rest) -> Response {
+        if !self.safe_methods.contains(request.method()) {
+            // Boxed: the check (a form or multipart body to read) keeps state that safe requests,
+            // the common case, should not carry in their future.
+            return Box::pin(self.around_unsafe(request, rest)).await;
+        }
+        if flow.app_has_middleware() || flow.needs().contains(Needs::CSRF_TOKEN) {
+            if let Some(carried) = self.carried_token(&request) {
+                request.context_mut().csrf_token = Some(carried);
+                return rest.run(request).await;
+            }
+        } else if self.carries_a_token(&request) {
+            return rest.run(request).await;
+        }
+        let Some(token) = self.signer.issue() else {
+            tracing::error!("the system random generator failed; no CSRF token issued");
+            return rest.run(request).await;
+        };
+        let cookie = self.set_cookie(&token);
+        request.context_mut().csrf_token = Some(CsrfToken::Issued(token.into_boxed_str()));
+        let mut response = rest.run(request).await;
+        if let Some(cookie) = cookie {
+            response.headers_mut().append(SET_COOKIE, cookie);
+        }
+        response
     }
 }
 
