@@ -236,11 +236,17 @@ mod sqlite {
         two_instances(Arc::new(store(&db).await), Arc::new(store(&db).await)).await;
     }
 
-    /// The login example's binary, which `cargo test` builds beside the test binaries.
+    /// The login example's binary, which `cargo test` builds beside the test binaries (run alone
+    /// with `--test sql_stores`, build it first: `cargo build --all-features --example login`).
     fn example_binary() -> std::path::PathBuf {
         let deps = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
         let binary = deps.parent().unwrap().join("examples").join("login");
-        assert!(binary.exists(), "{} not built (cargo test builds the examples)", binary.display());
+        assert!(
+            binary.exists(),
+            "{} not built: `cargo test` builds the examples; with `--test sql_stores` alone, run \
+             `cargo build --all-features --example login` first",
+            binary.display()
+        );
         binary
     }
 
@@ -314,5 +320,6 @@ mod sqlite {
         logs.push_str(&rest);
         assert!(status.success(), "graceful exit: {logs}");
         assert!(logs.contains("sessions in SQL"), "{logs}");
+        assert!(logs.contains("stopped the expired-session cleanup"), "the shutdown hook ran: {logs}");
     }
 }

@@ -40,6 +40,8 @@ pub struct Options {
     /// `SESSION_STORE=postgres|mysql|sqlite`: the database to connect to at start-up
     /// ([`open_sql_store`](Self::open_sql_store)), read and checked by `from_env`.
     pub sql_store: Option<SqlStoreOptions>,
+    /// What the app's shutdown hook stops (set by `open_sql_store`).
+    pub background: Background,
 }
 
 /// The SQL store the environment asks for: `SESSION_STORE=postgres|mysql|sqlite`, `DATABASE_URL`
@@ -130,19 +132,21 @@ fn check_table_name(kind: SqlKind, table: &str) -> Result<(), Box<dyn std::error
     checked.map_err(|error| format!("SESSION_TABLE: {error}").into())
 }
 
-/// Background work to stop at shutdown: the SQL stores' expired-session cleanup, if running.
-#[derive(Debug, Default)]
+/// Background work that the app's `on_shutdown` hook stops: the SQL stores' expired-session
+/// cleanup, when one runs. Cheap to clone.
+#[derive(Clone, Debug, Default)]
 pub struct Background {
     #[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
-    cleanup: Option<ravyn::session::store::CleanupTask>,
+    cleanup: Option<Arc<ravyn::session::store::CleanupTask>>,
 }
 
 impl Background {
     /// Stops the cleanup task (a batch in progress finishes first).
-    pub async fn stop(self) {
+    pub async fn stop(&self) {
         #[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
-        if let Some(cleanup) = self.cleanup {
+        if let Some(cleanup) = &self.cleanup {
             cleanup.stop().await;
+            tracing::info!("stopped the expired-session cleanup");
         }
     }
 }
@@ -186,6 +190,7 @@ impl Options {
             cors_origins,
             store,
             sql_store,
+            background: Background::default(),
         })
     }
 
@@ -202,14 +207,15 @@ impl Options {
             cors_origins: Vec::new(),
             store: None,
             sql_store: None,
+            background: Background::default(),
         }
     }
 
     /// With `SESSION_STORE=postgres|mysql|sqlite`: connects to the database, migrates the
-    /// session table and starts the cleanup task, and uses the store for sessions. Returns what
-    /// to stop at shutdown. Does nothing for the other stores.
-    pub async fn open_sql_store(&mut self) -> Result<Background, Box<dyn std::error::Error>> {
-        let Some(sql) = self.sql_store.clone() else { return Ok(Background::default()) };
+    /// session table, starts the cleanup task (which the app's `on_shutdown` hook stops) and uses
+    /// the store for sessions. Does nothing for the other stores.
+    pub async fn open_sql_store(&mut self) -> Result<(), Box<dyn std::error::Error>> {
+        let Some(sql) = self.sql_store.clone() else { return Ok(()) };
         let not_built = |kind: SqlKind| -> Box<dyn std::error::Error> {
             let name = kind.name();
             format!("SESSION_STORE={name} needs the {name} feature: cargo run --features {name} --example login").into()
@@ -250,7 +256,8 @@ impl Options {
                 sql.cleanup_interval
             );
             self.store = Some(store);
-            Ok(Background { cleanup: Some(task) })
+            self.background = Background { cleanup: Some(Arc::new(task)) };
+            Ok(())
         }
         #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
         Err(not_built(sql.kind))
@@ -438,7 +445,14 @@ pub fn build(options: &Options) -> Result<Ravyn, ravyn::ConfigError> {
     if options.cross_site() {
         session = session.same_site(SameSite::None);
     }
-    let mut builder = Ravyn::builder().session_config(session);
+    let background = options.background.clone();
+    let mut builder = Ravyn::builder().session_config(session).on_shutdown(move || {
+        let background = background.clone();
+        async move {
+            background.stop().await;
+            Ok(())
+        }
+    });
     if let Some(csrf) = options.csrf_config() {
         routes.push(Gateway::new(csrf_token));
         builder = builder.csrf_config(csrf);

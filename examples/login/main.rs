@@ -25,8 +25,8 @@
 //! `mysql://root@127.0.0.1:3306/test`, `sqlite://sessions.db`, the file created if missing),
 //! `SESSION_TABLE` (default `ravyn_sessions`; an invalid name stops the example) and
 //! `SESSION_CLEANUP_INTERVAL` (seconds, default 300). At start-up the example connects, creates
-//! the table if needed and starts the expired-session cleanup, which it stops after the server
-//! has shut down: `SESSION_STORE=sqlite cargo run --features sqlite --example login`.
+//! the table if needed and starts the expired-session cleanup, which its `on_shutdown` hook stops
+//! during graceful shutdown: `SESSION_STORE=sqlite cargo run --features sqlite --example login`.
 //!
 //! `CSRF=1` turns on CSRF protection: unsafe requests must send the `csrftoken` cookie's value in
 //! `X-CSRFToken`, and `GET /csrf` returns it for front ends that cannot read the cookie.
@@ -56,15 +56,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let filter = filter.unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
     tracing_subscriber::registry().with(tracing_subscriber::fmt::layer()).with(filter).init();
     let mut options = app::Options::from_env()?;
-    let background = options.open_sql_store().await?;
+    options.open_sql_store().await?;
     let app = app::build(&options)?;
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".to_owned());
     let port = std::env::var("PORT").unwrap_or_else(|_| "8000".to_owned());
     let listener = tokio::net::TcpListener::bind(format!("{host}:{port}")).await?;
     println!("Listening on http://{}", listener.local_addr()?);
-    let served = app.serve_listener(listener).await;
-    // After graceful shutdown: the cleanup task finishes its batch and stops.
-    background.stop().await;
-    served?;
+    // On Ctrl-C/SIGTERM: in-flight requests finish, then the shutdown hook stops the cleanup.
+    app.serve_listener(listener).await?;
     Ok(())
 }

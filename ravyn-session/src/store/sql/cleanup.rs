@@ -10,7 +10,7 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use ring::rand::{SecureRandom, SystemRandom};
@@ -154,8 +154,8 @@ struct Counters {
 }
 
 /// A running cleanup task: from a SQL store's `spawn_cleanup`. Stop it with [`stop`](Self::stop)
-/// during graceful shutdown (after `serve` returns); dropping the handle stops it too, without
-/// waiting.
+/// during graceful shutdown: from the app's `on_shutdown` hook (keep it in an `Arc` there), or
+/// after `serve` returns. Dropping the handle stops it too, without waiting.
 ///
 /// ```
 /// # #[cfg(feature = "sqlite")]
@@ -177,8 +177,10 @@ struct Counters {
 #[must_use = "the cleanup task stops when its CleanupTask is dropped: keep it, and call stop() at shutdown"]
 #[derive(Debug)]
 pub struct CleanupTask {
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    // std Mutexes: each is only taken to move the value out (never held across an await), so
+    // `stop` can take `&self` and the handle can live in an `Arc` shared with a shutdown hook.
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    task: Mutex<Option<JoinHandle<()>>>,
     counters: Arc<Counters>,
 }
 
@@ -198,7 +200,7 @@ impl CleanupTask {
         let (stop, stopped) = oneshot::channel();
         let counters = Arc::new(Counters::default());
         let task = tokio::spawn(run(store, backend, config, stopped, counters.clone()));
-        CleanupTask { stop: Some(stop), task: Some(task), counters }
+        CleanupTask { stop: Mutex::new(Some(stop)), task: Mutex::new(Some(task)), counters }
     }
 
     /// What the task has done so far.
@@ -228,7 +230,7 @@ impl CleanupTask {
     }
 
     /// Stops the task: a run in progress finishes its current batch (one statement, bounded by the
-    /// store's timeout), then the task ends. Returns once it has.
+    /// store's timeout), then the task ends. Returns once it has; calling it again does nothing.
     ///
     /// ```
     /// # #[cfg(feature = "sqlite")]
@@ -243,15 +245,16 @@ impl CleanupTask {
     /// # #[cfg(not(feature = "sqlite"))]
     /// # fn main() {}
     /// ```
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
+    pub async fn stop(&self) {
+        if let Some(stop) = self.stop.lock().unwrap_or_else(PoisonError::into_inner).take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
-            if let Err(error) = task.await {
-                if error.is_panic() {
-                    tracing::error!(%error, "the session cleanup task panicked");
-                }
+        let task = self.task.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(task) = task {
+            match task.await {
+                Ok(()) => tracing::debug!("the session cleanup task stopped"),
+                Err(error) if error.is_panic() => tracing::error!(%error, "the session cleanup task panicked"),
+                Err(_) => {}
             }
         }
     }
@@ -395,9 +398,10 @@ mod tests {
     async fn stop_waits_for_the_task_and_dropping_the_handle_ends_it() {
         let task = CleanupTask::spawn(Fake::new(0, 0), "Fake", CleanupConfig::every(Duration::from_secs(3600)));
         tokio::time::timeout(Duration::from_secs(5), task.stop()).await.expect("stop returns at once when idle");
+        task.stop().await; // again: nothing to do
 
-        let mut task = CleanupTask::spawn(Fake::new(0, 0), "Fake", CleanupConfig::every(Duration::from_secs(3600)));
-        let handle = task.task.take().unwrap();
+        let task = CleanupTask::spawn(Fake::new(0, 0), "Fake", CleanupConfig::every(Duration::from_secs(3600)));
+        let handle = task.task.lock().unwrap().take().unwrap();
         drop(task);
         tokio::time::timeout(Duration::from_secs(5), handle).await.expect("ends when dropped").unwrap();
     }
