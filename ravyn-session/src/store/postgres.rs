@@ -306,6 +306,9 @@ impl PostgresStore {
             )
         };
         let mut tx = self.pool.begin().await.map_err(fail)?;
+        // Not the per-request bound: waiting for another instance's migration, or building the
+        // index on a large existing table, may take longer than 2 s.
+        sqlx::query("SET LOCAL statement_timeout = '60s'").execute(&mut *tx).await.map_err(fail)?;
         let lock_key = format!("ravyn-session:{}", self.table.display());
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
             .bind(&lock_key)
@@ -562,6 +565,8 @@ mod tests {
     use futures_util::future::join_all;
     use sqlx::postgres::PgConnectOptions;
 
+    const TEST_BOUND: Duration = Duration::from_secs(10);
+
     fn url() -> String {
         std::env::var("POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
     }
@@ -579,7 +584,9 @@ mod tests {
     /// A migrated store on a fresh table, and the admin pool to look inside.
     async fn fresh_store() -> (PostgresStore, PgPool) {
         let admin = admin().await;
-        let store = PostgresStore::new(admin.clone()).table(&fresh_name("t")).unwrap();
+        // A generous bound: these tests are about what the store does, and the whole suite runs
+        // many database tests at once on a small machine.
+        let store = PostgresStore::new(admin.clone()).table(&fresh_name("t")).unwrap().timeout(TEST_BOUND);
         store.migrate().await.unwrap();
         (store, admin)
     }
@@ -708,7 +715,9 @@ mod tests {
         }
 
         // 1. CREATE on its schema only, none on the database: migrate creates the table.
-        let store = PostgresStore::connect(&role_url).await.unwrap().table(&format!("{own_schema}.sessions")).unwrap();
+        let role_pool = || async { PgPoolOptions::new().max_connections(4).connect(&role_url).await.unwrap() };
+        let store =
+            PostgresStore::new(role_pool().await).table(&format!("{own_schema}.sessions")).unwrap().timeout(TEST_BOUND);
         store.migrate().await.unwrap();
         store.migrate().await.unwrap();
         crate::conformance::run(&store).await;
@@ -721,7 +730,7 @@ mod tests {
             .execute(&admin)
             .await
             .unwrap();
-        let store = PostgresStore::connect(&role_url).await.unwrap().table(&table).unwrap();
+        let store = PostgresStore::new(role_pool().await).table(&table).unwrap().timeout(TEST_BOUND);
         store.migrate().await.unwrap();
         crate::conformance::run(&store).await;
         // ...and that role really could not have created it.
@@ -812,7 +821,7 @@ mod tests {
         assert_eq!(store.delete_expired_batch(1_000).await.unwrap(), 1_000, "one statement deletes one batch");
 
         let cleanup = store.spawn_cleanup(CleanupConfig::every(Duration::from_millis(50)).batch_size(1_000));
-        eventually(30, "the cleanup task deleted the other 9,000", async || cleanup.stats().rows_deleted == 9_000)
+        eventually(60, "the cleanup task deleted the other 9,000", async || cleanup.stats().rows_deleted == 9_000)
             .await;
         let stats = cleanup.stats();
         assert!(stats.batches >= 9, "in batches of 1,000: {stats:?}");
@@ -826,7 +835,7 @@ mod tests {
         // Two instances cleaning at once take different rows (SKIP LOCKED): nothing deleted
         // twice, nothing left, no error.
         expired_rows(&admin, &store, 100_000).await;
-        let other = PostgresStore::connect(&url()).await.unwrap().table(&store.get_table()).unwrap();
+        let other = PostgresStore::new(admin.clone()).table(&store.get_table()).unwrap().timeout(TEST_BOUND);
         let (a, b) = tokio::join!(store.delete_expired(500), other.delete_expired(500));
         assert_eq!(a.unwrap() + b.unwrap(), 10_000);
         assert_eq!(count(&admin, &store).await, 50);

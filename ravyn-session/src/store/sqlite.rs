@@ -657,7 +657,7 @@ mod tests {
         assert_eq!(count().await, 10_050);
         assert_eq!(store.delete_expired_batch(1_000).await.unwrap(), 1_000, "one statement deletes one batch");
         let cleanup = store.spawn_cleanup(CleanupConfig::every(Duration::from_millis(50)).batch_size(1_000));
-        eventually(30, "the cleanup task deleted the other 9,000", async || cleanup.stats().rows_deleted == 9_000)
+        eventually(60, "the cleanup task deleted the other 9,000", async || cleanup.stats().rows_deleted == 9_000)
             .await;
         assert!(cleanup.stats().batches >= 9, "{:?}", cleanup.stats());
         cleanup.stop().await;
