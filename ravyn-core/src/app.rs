@@ -431,7 +431,7 @@ impl RavynBuilder {
         let sessions = session_config.map(SessionManager::new).transpose()?.map(SessionStep::new);
         let cors = self.cors_config.or_else(|| settings.cors_config());
         let cors = cors.map(|c| CorsStep::new(&c)).transpose()?;
-        let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(CsrfStep::new).transpose()?;
+        let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(|c| CsrfStep::new(&c)).transpose()?;
         let mut hooks = self.hooks;
         hooks.extend_from_settings(settings);
         Ok(Ravyn {

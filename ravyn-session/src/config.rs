@@ -21,6 +21,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
+use crate::cookie_attributes::{AttributeNames, CookieAttributes};
 use crate::keyring::KeyRing;
 use crate::store::SessionStore;
 
@@ -243,12 +244,10 @@ impl SessionConfigError {
 #[derive(Clone)]
 pub struct SessionConfig {
     secret_key: String,
-    session_cookie: String,
+    /// `session_cookie`, `same_site`, `https_only` (`Secure`), `path` and `domain`; always
+    /// `HttpOnly`.
+    cookie: CookieAttributes,
     max_age: Option<u64>,
-    same_site: SameSite,
-    https_only: bool,
-    path: String,
-    domain: Option<String>,
     fallback_secrets: Vec<String>,
     rolling: bool,
     cookie_format: CookieFormat,
@@ -261,12 +260,12 @@ impl fmt::Debug for SessionConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionConfig")
             .field("secret_key", &"<redacted>")
-            .field("session_cookie", &self.session_cookie)
+            .field("session_cookie", &self.cookie.get_name())
             .field("max_age", &self.max_age)
-            .field("same_site", &self.same_site)
-            .field("https_only", &self.https_only)
-            .field("path", &self.path)
-            .field("domain", &self.domain)
+            .field("same_site", &self.cookie.get_same_site())
+            .field("https_only", &self.cookie.get_secure())
+            .field("path", &self.cookie.get_path())
+            .field("domain", &self.cookie.get_domain())
             .field("fallback_secrets", &format_args!("<{} redacted>", self.fallback_secrets.len()))
             .field("rolling", &self.rolling)
             .field("cookie_format", &self.cookie_format)
@@ -285,17 +284,13 @@ impl SessionConfig {
     ///
     /// ```
     /// let config = ravyn_session::SessionConfig::new(String::from("secret"));
-    /// assert_eq!(config.secret_key(), "secret");
+    /// assert_eq!(config.get_secret_key(), "secret");
     /// ```
     pub fn new(secret_key: impl Into<String>) -> Self {
         SessionConfig {
             secret_key: secret_key.into(),
-            session_cookie: "session".to_owned(),
+            cookie: CookieAttributes::new("session"),
             max_age: Some(DEFAULT_MAX_AGE),
-            same_site: SameSite::Lax,
-            https_only: false,
-            path: "/".to_owned(),
-            domain: None,
             fallback_secrets: Vec::new(),
             rolling: true,
             cookie_format: CookieFormat::Signed,
@@ -313,7 +308,7 @@ impl SessionConfig {
     /// assert_eq!(config.get_session_cookie(), "sid");
     /// ```
     pub fn session_cookie(mut self, name: impl Into<String>) -> Self {
-        self.session_cookie = name.into();
+        self.cookie = self.cookie.name(name);
         self
     }
 
@@ -350,17 +345,17 @@ impl SessionConfig {
     /// assert_eq!(config.get_same_site(), SameSite::Strict);
     /// ```
     pub fn same_site(mut self, same_site: SameSite) -> Self {
-        self.same_site = same_site;
+        self.cookie = self.cookie.same_site(same_site);
         self
     }
 
     /// Marks the cookie `Secure`, sent over HTTPS only (default `false`; turn it on in production).
     ///
     /// ```
-    /// assert!(ravyn_session::SessionConfig::new("k").https_only(true).is_https_only());
+    /// assert!(ravyn_session::SessionConfig::new("k").https_only(true).get_https_only());
     /// ```
     pub fn https_only(mut self, https_only: bool) -> Self {
-        self.https_only = https_only;
+        self.cookie = self.cookie.secure(https_only);
         self
     }
 
@@ -371,7 +366,7 @@ impl SessionConfig {
     /// assert_eq!(ravyn_session::SessionConfig::new("k").path("/app").get_path(), "/app");
     /// ```
     pub fn path(mut self, path: impl Into<String>) -> Self {
-        self.path = path.into();
+        self.cookie = self.cookie.path(path);
         self
     }
 
@@ -383,7 +378,7 @@ impl SessionConfig {
     /// assert_eq!(config.get_domain(), Some("example.com"));
     /// ```
     pub fn domain(mut self, domain: impl Into<String>) -> Self {
-        self.domain = Some(domain.into());
+        self.cookie = self.cookie.domain(Some(domain.into()));
         self
     }
 
@@ -410,7 +405,7 @@ impl SessionConfig {
     /// When off, the cookie is only re-issued when the session changes.
     ///
     /// ```
-    /// assert!(!ravyn_session::SessionConfig::new("k").rolling(false).is_rolling());
+    /// assert!(!ravyn_session::SessionConfig::new("k").rolling(false).get_rolling());
     /// ```
     pub fn rolling(mut self, rolling: bool) -> Self {
         self.rolling = rolling;
@@ -494,9 +489,9 @@ impl SessionConfig {
     /// The primary secret.
     ///
     /// ```
-    /// assert_eq!(ravyn_session::SessionConfig::new("k").secret_key(), "k");
+    /// assert_eq!(ravyn_session::SessionConfig::new("k").get_secret_key(), "k");
     /// ```
-    pub fn secret_key(&self) -> &str {
+    pub fn get_secret_key(&self) -> &str {
         &self.secret_key
     }
 
@@ -506,7 +501,17 @@ impl SessionConfig {
     /// assert_eq!(ravyn_session::SessionConfig::new("k").get_session_cookie(), "session");
     /// ```
     pub fn get_session_cookie(&self) -> &str {
-        &self.session_cookie
+        self.cookie.get_name()
+    }
+
+    /// The session cookie's name and attributes, as one value (the type the CSRF cookie shares).
+    ///
+    /// ```
+    /// let config = ravyn_session::SessionConfig::new("k").https_only(true);
+    /// assert!(config.get_cookie_attributes().get_secure() && config.get_cookie_attributes().get_http_only());
+    /// ```
+    pub fn get_cookie_attributes(&self) -> &CookieAttributes {
+        &self.cookie
     }
 
     /// The idle lifetime in seconds; `None` for a browser-session cookie.
@@ -525,16 +530,16 @@ impl SessionConfig {
     /// assert_eq!(SessionConfig::new("k").get_same_site(), SameSite::Lax);
     /// ```
     pub fn get_same_site(&self) -> SameSite {
-        self.same_site
+        self.cookie.get_same_site()
     }
 
     /// Whether the cookie is `Secure`.
     ///
     /// ```
-    /// assert!(!ravyn_session::SessionConfig::new("k").is_https_only());
+    /// assert!(!ravyn_session::SessionConfig::new("k").get_https_only());
     /// ```
-    pub fn is_https_only(&self) -> bool {
-        self.https_only
+    pub fn get_https_only(&self) -> bool {
+        self.cookie.get_secure()
     }
 
     /// The `Path` attribute.
@@ -543,7 +548,7 @@ impl SessionConfig {
     /// assert_eq!(ravyn_session::SessionConfig::new("k").get_path(), "/");
     /// ```
     pub fn get_path(&self) -> &str {
-        &self.path
+        self.cookie.get_path()
     }
 
     /// The `Domain` attribute, if set.
@@ -552,7 +557,7 @@ impl SessionConfig {
     /// assert_eq!(ravyn_session::SessionConfig::new("k").get_domain(), None);
     /// ```
     pub fn get_domain(&self) -> Option<&str> {
-        self.domain.as_deref()
+        self.cookie.get_domain()
     }
 
     /// The fallback secrets, in the order they are tried.
@@ -567,9 +572,9 @@ impl SessionConfig {
     /// Whether rolling expiry is on.
     ///
     /// ```
-    /// assert!(ravyn_session::SessionConfig::new("k").is_rolling());
+    /// assert!(ravyn_session::SessionConfig::new("k").get_rolling());
     /// ```
-    pub fn is_rolling(&self) -> bool {
+    pub fn get_rolling(&self) -> bool {
         self.rolling
     }
 
@@ -605,7 +610,7 @@ impl SessionConfig {
     /// The secrets as a key ring: the primary, then the fallbacks. Every key derived from them
     /// (each cookie format's, the store ids') follows its rotation rule.
     pub(crate) fn key_ring(&self) -> KeyRing<&str> {
-        KeyRing::new(self.secret_key(), self.fallback_secrets.iter().map(String::as_str))
+        KeyRing::new(self.get_secret_key(), self.fallback_secrets.iter().map(String::as_str))
     }
 
     /// How old a valid cookie must be before rolling expiry re-issues it: `max_age / 4` (so an active
@@ -650,7 +655,7 @@ impl SessionConfig {
         if let Some(i) = self.fallback_secrets.iter().position(String::is_empty) {
             return Err(SessionConfigError::new("fallback_secrets", format!("secret #{i} is empty")));
         }
-        validate_cookie_name(&self.session_cookie).map_err(|r| SessionConfigError::new("session_cookie", r))?;
+        self.cookie.validate(ATTRIBUTE_NAMES).map_err(|(field, reason)| SessionConfigError::new(field, reason))?;
         if self.max_age == Some(0) {
             return Err(SessionConfigError::new(
                 "max_age",
@@ -680,80 +685,18 @@ impl SessionConfig {
                 ),
             ));
         }
-        if self.same_site == SameSite::None && !self.https_only {
-            return Err(SessionConfigError::new(
-                "same_site",
-                "same_site=none requires https_only(true): browsers reject SameSite=None cookies without Secure",
-            ));
-        }
-        validate_path(&self.path).map_err(|r| SessionConfigError::new("path", r))?;
-        if let Some(domain) = &self.domain {
-            validate_domain(domain).map_err(|r| SessionConfigError::new("domain", r))?;
-        }
-        if self.session_cookie.starts_with("__Secure-") && !self.https_only {
-            return Err(SessionConfigError::new(
-                "session_cookie",
-                "a `__Secure-` cookie name requires https_only(true)",
-            ));
-        }
-        if self.session_cookie.starts_with("__Host-") && (!self.https_only || self.path != "/" || self.domain.is_some())
-        {
-            return Err(SessionConfigError::new(
-                "session_cookie",
-                "a `__Host-` cookie name requires https_only(true), path \"/\" and no domain",
-            ));
-        }
         Ok(())
     }
 }
 
-/// RFC 6265 `cookie-name = token` (RFC 7230 tchar).
-fn validate_cookie_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("must not be empty".to_owned());
-    }
-    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    match name.bytes().find(|&b| !is_tchar(b)) {
-        Some(b) => Err(format!(
-            "{name:?} contains {:?}, which a cookie name cannot carry (RFC 6265 token characters only)",
-            char::from(b)
-        )),
-        None => Ok(()),
-    }
-}
-
-fn validate_path(path: &str) -> Result<(), String> {
-    if !path.starts_with('/') {
-        return Err(format!("{path:?} must start with '/'"));
-    }
-    if path.contains(';') || path.chars().any(char::is_control) {
-        return Err(format!("{path:?} must not contain ';' or control characters"));
-    }
-    Ok(())
-}
-
-/// A host name: dot-separated labels of ASCII letters, digits and `-` (not at a label's ends),
-/// 1..=63 bytes each, 253 in all. One leading dot is tolerated (RFC 6265 says to ignore it).
-fn validate_domain(domain: &str) -> Result<(), String> {
-    let host = domain.strip_prefix('.').unwrap_or(domain);
-    if host.is_empty() || host.len() > 253 {
-        return Err(format!("{domain:?} is not a valid domain (1 to 253 characters)"));
-    }
-    for label in host.split('.') {
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !label.starts_with('-')
-            && !label.ends_with('-');
-        if !ok {
-            return Err(format!(
-                "{domain:?} is not a valid domain: label {label:?} must be 1 to 63 letters, digits or '-' \
-                 (not at either end)"
-            ));
-        }
-    }
-    Ok(())
-}
+/// What `SessionConfig` calls each cookie attribute, for its errors.
+const ATTRIBUTE_NAMES: AttributeNames = AttributeNames {
+    name: "session_cookie",
+    path: "path",
+    domain: "domain",
+    same_site: "same_site",
+    secure: "https_only",
+};
 
 #[cfg(test)]
 mod tests {
@@ -770,15 +713,15 @@ mod tests {
     #[test]
     fn defaults_follow_ravyn() {
         let c = SessionConfig::new("secret");
-        assert_eq!(c.secret_key(), "secret");
+        assert_eq!(c.get_secret_key(), "secret");
         assert_eq!(c.get_session_cookie(), "session");
         assert_eq!(c.get_max_age(), Some(14400));
         assert_eq!(c.get_same_site(), SameSite::Lax);
-        assert!(!c.is_https_only());
+        assert!(!c.get_https_only());
         assert_eq!(c.get_path(), "/");
         assert_eq!(c.get_domain(), None);
         assert!(c.get_fallback_secrets().is_empty());
-        assert!(c.is_rolling());
+        assert!(c.get_rolling());
         assert_eq!(c.get_cookie_format(), CookieFormat::Signed);
         assert_eq!(c.get_absolute_max_age(), None);
         assert_eq!(c.refresh_interval(), Some(3600));
@@ -803,11 +746,11 @@ mod tests {
         assert_eq!(c.get_session_cookie(), "sid");
         assert_eq!(c.get_max_age(), Some(60));
         assert_eq!(c.get_same_site(), SameSite::None);
-        assert!(c.is_https_only());
+        assert!(c.get_https_only());
         assert_eq!(c.get_path(), "/app");
         assert_eq!(c.get_domain(), Some("example.com"));
         assert_eq!(c.get_fallback_secrets(), ["a", "b"]);
-        assert!(!c.is_rolling());
+        assert!(!c.get_rolling());
         assert_eq!(c.get_cookie_format(), CookieFormat::Private);
         assert_eq!(c.get_absolute_max_age(), Some(600));
         assert_eq!(c.get_clock().now(), 42);

@@ -92,6 +92,8 @@ pub mod clock;
 pub mod codec;
 pub mod config;
 pub mod conformance;
+pub mod cookie_attributes;
+pub mod derive;
 pub mod incoming;
 pub mod keyring;
 pub mod manager;
@@ -105,6 +107,7 @@ pub mod store;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
+pub use cookie_attributes::CookieAttributes;
 pub use incoming::IncomingCookie;
 pub use keyring::KeyRing;
 pub use manager::{CookieUpdate, FinishError, SessionManager};

@@ -186,7 +186,7 @@ impl Shared {
 
     /// Rolling refresh for stored records: a quarter of their TTL, when rolling is on.
     fn store_refresh_interval(&self) -> Option<u64> {
-        self.config.is_rolling().then(|| self.config.get_max_age().unwrap_or(DEFAULT_MAX_AGE) / 4)
+        self.config.get_rolling().then(|| self.config.get_max_age().unwrap_or(DEFAULT_MAX_AGE) / 4)
     }
 }
 
@@ -314,9 +314,9 @@ impl SessionManager {
     /// ```
     pub fn new(config: SessionConfig) -> Result<Self, SessionConfigError> {
         config.validate()?;
-        if config.secret_key().len() < STRONG_SECRET_LEN {
+        if config.get_secret_key().len() < STRONG_SECRET_LEN {
             tracing::warn!(
-                len = config.secret_key().len(),
+                len = config.get_secret_key().len(),
                 "the session secret_key is shorter than {STRONG_SECRET_LEN} bytes; \
                  use a strong random secret (e.g. 32 random bytes, base64-encoded)"
             );

@@ -46,6 +46,7 @@ pub(crate) use token::TOKEN_LEN;
 
 use crate::error::ConfigError;
 use http::{HeaderName, Method};
+use ravyn_session::cookie_attributes::{AttributeNames, CookieAttributes};
 use ravyn_session::SameSite;
 use std::fmt;
 
@@ -91,13 +92,10 @@ pub const FORM_FIELD: &str = "csrf_token";
 #[derive(Clone)]
 pub struct CSRFConfig {
     secret: String,
-    cookie_name: String,
-    cookie_path: String,
+    /// `cookie_name`, `cookie_path`, `secure`, `httponly`, `samesite` and `domain`: the same
+    /// attributes type, rules and `Set-Cookie` writer as the session cookie.
+    pub(crate) cookie: CookieAttributes,
     header_name: String,
-    secure: bool,
-    httponly: bool,
-    samesite: SameSite,
-    domain: Option<String>,
     safe_methods: Vec<Method>,
 }
 
@@ -105,13 +103,13 @@ impl fmt::Debug for CSRFConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CSRFConfig")
             .field("secret", &"<redacted>")
-            .field("cookie_name", &self.cookie_name)
-            .field("cookie_path", &self.cookie_path)
+            .field("cookie_name", &self.cookie.get_name())
+            .field("cookie_path", &self.cookie.get_path())
             .field("header_name", &self.header_name)
-            .field("secure", &self.secure)
-            .field("httponly", &self.httponly)
-            .field("samesite", &self.samesite)
-            .field("domain", &self.domain)
+            .field("secure", &self.cookie.get_secure())
+            .field("httponly", &self.cookie.get_http_only())
+            .field("samesite", &self.cookie.get_same_site())
+            .field("domain", &self.cookie.get_domain())
             .field("safe_methods", &self.safe_methods)
             .finish()
     }
@@ -130,13 +128,8 @@ impl CSRFConfig {
     pub fn new(secret: impl Into<String>) -> Self {
         CSRFConfig {
             secret: secret.into(),
-            cookie_name: "csrftoken".to_owned(),
-            cookie_path: "/".to_owned(),
+            cookie: CookieAttributes::new("csrftoken").http_only(false),
             header_name: "X-CSRFToken".to_owned(),
-            secure: false,
-            httponly: false,
-            samesite: SameSite::Lax,
-            domain: None,
             safe_methods: vec![Method::GET, Method::HEAD, Method::OPTIONS],
         }
     }
@@ -149,7 +142,7 @@ impl CSRFConfig {
     /// assert_eq!(config.get_cookie_name(), "xsrf");
     /// ```
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.cookie_name = name.into();
+        self.cookie = self.cookie.name(name);
         self
     }
 
@@ -160,7 +153,7 @@ impl CSRFConfig {
     /// assert_eq!(config.get_cookie_path(), "/app");
     /// ```
     pub fn cookie_path(mut self, path: impl Into<String>) -> Self {
-        self.cookie_path = path.into();
+        self.cookie = self.cookie.path(path);
         self
     }
 
@@ -179,10 +172,10 @@ impl CSRFConfig {
     /// Marks the cookie `Secure`: sent over HTTPS only (default `false`).
     ///
     /// ```
-    /// assert!(ravyn_core::CSRFConfig::new("secret").secure(true).is_secure());
+    /// assert!(ravyn_core::CSRFConfig::new("secret").secure(true).get_secure());
     /// ```
     pub fn secure(mut self, secure: bool) -> Self {
-        self.secure = secure;
+        self.cookie = self.cookie.secure(secure);
         self
     }
 
@@ -191,10 +184,10 @@ impl CSRFConfig {
     /// [`Request::csrf_token`](crate::Request::csrf_token) instead.
     ///
     /// ```
-    /// assert!(ravyn_core::CSRFConfig::new("secret").httponly(true).is_httponly());
+    /// assert!(ravyn_core::CSRFConfig::new("secret").httponly(true).get_httponly());
     /// ```
     pub fn httponly(mut self, httponly: bool) -> Self {
-        self.httponly = httponly;
+        self.cookie = self.cookie.http_only(httponly);
         self
     }
 
@@ -207,7 +200,7 @@ impl CSRFConfig {
     /// assert_eq!(config.get_samesite(), SameSite::None);
     /// ```
     pub fn samesite(mut self, samesite: SameSite) -> Self {
-        self.samesite = samesite;
+        self.cookie = self.cookie.same_site(samesite);
         self
     }
 
@@ -218,7 +211,7 @@ impl CSRFConfig {
     /// assert_eq!(config.get_domain(), Some("example.com"));
     /// ```
     pub fn domain(mut self, domain: impl Into<String>) -> Self {
-        self.domain = Some(domain.into());
+        self.cookie = self.cookie.domain(Some(domain.into()));
         self
     }
 
@@ -238,9 +231,9 @@ impl CSRFConfig {
     /// The signing secret.
     ///
     /// ```
-    /// assert_eq!(ravyn_core::CSRFConfig::new("s3cret").secret(), "s3cret");
+    /// assert_eq!(ravyn_core::CSRFConfig::new("s3cret").get_secret(), "s3cret");
     /// ```
-    pub fn secret(&self) -> &str {
+    pub fn get_secret(&self) -> &str {
         &self.secret
     }
 
@@ -250,7 +243,7 @@ impl CSRFConfig {
     /// assert_eq!(ravyn_core::CSRFConfig::new("s").get_cookie_name(), "csrftoken");
     /// ```
     pub fn get_cookie_name(&self) -> &str {
-        &self.cookie_name
+        self.cookie.get_name()
     }
 
     /// The token cookie's path.
@@ -259,7 +252,7 @@ impl CSRFConfig {
     /// assert_eq!(ravyn_core::CSRFConfig::new("s").get_cookie_path(), "/");
     /// ```
     pub fn get_cookie_path(&self) -> &str {
-        &self.cookie_path
+        self.cookie.get_path()
     }
 
     /// The header checked on unsafe requests.
@@ -274,19 +267,19 @@ impl CSRFConfig {
     /// Whether the cookie is `Secure`.
     ///
     /// ```
-    /// assert!(!ravyn_core::CSRFConfig::new("s").is_secure());
+    /// assert!(!ravyn_core::CSRFConfig::new("s").get_secure());
     /// ```
-    pub fn is_secure(&self) -> bool {
-        self.secure
+    pub fn get_secure(&self) -> bool {
+        self.cookie.get_secure()
     }
 
     /// Whether the cookie is `HttpOnly`.
     ///
     /// ```
-    /// assert!(!ravyn_core::CSRFConfig::new("s").is_httponly());
+    /// assert!(!ravyn_core::CSRFConfig::new("s").get_httponly());
     /// ```
-    pub fn is_httponly(&self) -> bool {
-        self.httponly
+    pub fn get_httponly(&self) -> bool {
+        self.cookie.get_http_only()
     }
 
     /// The cookie's `SameSite`.
@@ -296,7 +289,7 @@ impl CSRFConfig {
     /// assert_eq!(ravyn_core::CSRFConfig::new("s").get_samesite(), SameSite::Lax);
     /// ```
     pub fn get_samesite(&self) -> SameSite {
-        self.samesite
+        self.cookie.get_same_site()
     }
 
     /// The cookie's `Domain`, if set.
@@ -305,7 +298,7 @@ impl CSRFConfig {
     /// assert_eq!(ravyn_core::CSRFConfig::new("s").get_domain(), None);
     /// ```
     pub fn get_domain(&self) -> Option<&str> {
-        self.domain.as_deref()
+        self.cookie.get_domain()
     }
 
     /// The methods that need no token.
@@ -338,37 +331,9 @@ impl CSRFConfig {
         if self.secret.is_empty() {
             return Err(invalid("secret", "must not be empty".to_owned()));
         }
-        validate_cookie_name(&self.cookie_name).map_err(|r| invalid("cookie_name", r))?;
-        if !self.cookie_path.starts_with('/')
-            || self.cookie_path.contains(';')
-            || self.cookie_path.chars().any(char::is_control)
-        {
-            return Err(invalid(
-                "cookie_path",
-                format!("{:?} must start with '/' and hold no ';' or control characters", self.cookie_path),
-            ));
-        }
+        self.cookie.validate(ATTRIBUTE_NAMES).map_err(|(field, reason)| invalid(field, reason))?;
         if HeaderName::from_bytes(self.header_name.as_bytes()).is_err() {
             return Err(invalid("header_name", format!("{:?} is not a valid header name", self.header_name)));
-        }
-        if let Some(domain) = &self.domain {
-            validate_domain(domain).map_err(|r| invalid("domain", r))?;
-        }
-        if self.samesite == SameSite::None && !self.secure {
-            return Err(invalid(
-                "samesite",
-                "samesite=none requires secure(true): browsers reject SameSite=None cookies without Secure".to_owned(),
-            ));
-        }
-        if self.cookie_name.starts_with("__Secure-") && !self.secure {
-            return Err(invalid("cookie_name", "a `__Secure-` cookie name requires secure(true)".to_owned()));
-        }
-        if self.cookie_name.starts_with("__Host-") && (!self.secure || self.cookie_path != "/" || self.domain.is_some())
-        {
-            return Err(invalid(
-                "cookie_name",
-                "a `__Host-` cookie name requires secure(true), cookie_path \"/\" and no domain".to_owned(),
-            ));
         }
         if self.safe_methods.contains(&Method::POST) {
             return Err(invalid(
@@ -380,38 +345,14 @@ impl CSRFConfig {
     }
 }
 
-/// RFC 6265 `cookie-name = token` (RFC 7230 tchar). The session crate has the same rule for the
-/// session cookie; it is repeated here so each config names its own fields in its errors.
-fn validate_cookie_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("must not be empty".to_owned());
-    }
-    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-    match name.bytes().find(|&b| !is_tchar(b)) {
-        Some(b) => Err(format!(
-            "{name:?} contains {:?}, which a cookie name cannot carry (RFC 6265 token characters only)",
-            char::from(b)
-        )),
-        None => Ok(()),
-    }
-}
-
-/// A host name: dot-separated labels of letters, digits and `-` (not at a label's ends), one
-/// optional leading dot.
-fn validate_domain(domain: &str) -> Result<(), String> {
-    let host = domain.strip_prefix('.').unwrap_or(domain);
-    let label_ok = |label: &str| {
-        !label.is_empty()
-            && label.len() <= 63
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-    };
-    if host.is_empty() || host.len() > 253 || !host.split('.').all(label_ok) {
-        return Err(format!("{domain:?} is not a valid domain"));
-    }
-    Ok(())
-}
+/// What `CSRFConfig` calls each cookie attribute, for its errors.
+const ATTRIBUTE_NAMES: AttributeNames = AttributeNames {
+    name: "cookie_name",
+    path: "cookie_path",
+    domain: "domain",
+    same_site: "samesite",
+    secure: "secure",
+};
 
 #[cfg(test)]
 mod tests {
@@ -428,12 +369,12 @@ mod tests {
     #[test]
     fn defaults_follow_ravyn() {
         let c = CSRFConfig::new("secret");
-        assert_eq!(c.secret(), "secret");
+        assert_eq!(c.get_secret(), "secret");
         assert_eq!(c.get_cookie_name(), "csrftoken");
         assert_eq!(c.get_cookie_path(), "/");
         assert_eq!(c.get_header_name(), "X-CSRFToken");
-        assert!(!c.is_secure());
-        assert!(!c.is_httponly());
+        assert!(!c.get_secure());
+        assert!(!c.get_httponly());
         assert_eq!(c.get_samesite(), SameSite::Lax);
         assert_eq!(c.get_domain(), None);
         assert_eq!(c.get_safe_methods(), [Method::GET, Method::HEAD, Method::OPTIONS]);

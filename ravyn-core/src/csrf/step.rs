@@ -14,16 +14,14 @@ use crate::HTTPException;
 use bytes::Bytes;
 use http::header::{HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use http::{HeaderName, Method, StatusCode};
-use ravyn_session::SameSite;
+use ravyn_session::cookie_attributes::CookieAttributes;
 
 /// Installed by `csrf_config(...)`.
 pub(crate) struct CsrfStep {
     signer: TokenSigner,
-    cookie_name: Box<str>,
+    cookie: CookieAttributes,
     header_name: HeaderName,
     safe_methods: Box<[Method]>,
-    /// Everything after `name=value` in the `Set-Cookie` header, built once.
-    cookie_attributes: Box<str>,
 }
 
 /// Why an unsafe request was refused; logged at debug level, never shown to the client.
@@ -36,32 +34,15 @@ enum Refusal {
 }
 
 impl CsrfStep {
-    pub(crate) fn new(config: CSRFConfig) -> Result<Self, ConfigError> {
+    pub(crate) fn new(config: &CSRFConfig) -> Result<Self, ConfigError> {
         config.validate()?;
         let header_name = HeaderName::from_bytes(config.header_name.as_bytes())
             .map_err(|_| ConfigError::Csrf { field: "header_name", reason: "not a valid header name".to_owned() })?;
-        let mut attributes = format!("; Path={}", config.cookie_path);
-        if let Some(domain) = &config.domain {
-            attributes.push_str("; Domain=");
-            attributes.push_str(domain);
-        }
-        attributes.push_str(match config.samesite {
-            SameSite::Lax => "; SameSite=Lax",
-            SameSite::Strict => "; SameSite=Strict",
-            SameSite::None => "; SameSite=None",
-        });
-        if config.secure {
-            attributes.push_str("; Secure");
-        }
-        if config.httponly {
-            attributes.push_str("; HttpOnly");
-        }
         Ok(CsrfStep {
-            signer: TokenSigner::new(&config.secret),
-            cookie_name: config.cookie_name.into_boxed_str(),
+            signer: TokenSigner::new(config.get_secret()),
+            cookie: config.cookie.clone(),
             header_name,
-            safe_methods: config.safe_methods.into_boxed_slice(),
-            cookie_attributes: attributes.into_boxed_str(),
+            safe_methods: config.get_safe_methods().into(),
         })
     }
 
@@ -71,7 +52,7 @@ impl CsrfStep {
         for (index, header) in request.headers().get_all(COOKIE).iter().enumerate() {
             let Ok(header) = header.to_str() else { continue };
             for (name, value) in ravyn_session::incoming::pairs(header) {
-                if name == &*self.cookie_name && self.signer.verify(value) {
+                if name == self.cookie.get_name() && self.signer.verify(value) {
                     let start = value.as_ptr() as usize - header.as_ptr() as usize;
                     return Some(CsrfToken::Carried { header: index, start });
                 }
@@ -104,7 +85,7 @@ impl CsrfStep {
         let mut outcome = Err(Refusal::NoCookie);
         // A sibling subdomain may add a second cookie of the same name: accept the submission if it
         // matches any validly signed one, so a planted cookie cannot lock the user out.
-        for cookie in request.cookies().filter(|c| c.name() == &*self.cookie_name) {
+        for cookie in request.cookies().filter(|c| c.name() == self.cookie.get_name()) {
             if !self.signer.verify(cookie.value()) {
                 outcome = outcome.or(Err(Refusal::CookieNotSigned));
                 continue;
@@ -117,9 +98,10 @@ impl CsrfStep {
         outcome
     }
 
+    /// The token cookie: a browser-session cookie (no `Max-Age`), written by the one writer of
+    /// framework cookies.
     fn set_cookie(&self, token: &str) -> Option<HeaderValue> {
-        let header = format!("{}={token}{}", self.cookie_name, self.cookie_attributes);
-        match HeaderValue::try_from(header) {
+        match HeaderValue::try_from(self.cookie.set_cookie(token, 0, None)) {
             Ok(value) => Some(value),
             Err(_) => {
                 // Unreachable with a validated config; a missing cookie is better than a 500.
@@ -135,7 +117,7 @@ impl CsrfStep {
     fn carries_a_token(&self, request: &Request) -> bool {
         request.headers().get_all(COOKIE).iter().any(|header| {
             ravyn_session::incoming::pairs_bytes(header.as_bytes())
-                .any(|(name, value)| name == self.cookie_name.as_bytes() && TokenSigner::has_token_shape(value))
+                .any(|(name, value)| name == self.cookie.get_name().as_bytes() && TokenSigner::has_token_shape(value))
         })
     }
 
@@ -231,7 +213,8 @@ mod tests {
         let first = client.get("/echo").send().await;
         let set_cookie = first.header("set-cookie").unwrap().to_owned();
         assert!(set_cookie.starts_with("csrftoken="), "{set_cookie}");
-        assert!(set_cookie.ends_with("; Path=/; SameSite=Lax"), "{set_cookie}");
+        // The one writer of framework cookies spells attributes in the cookie crate's order.
+        assert!(set_cookie.ends_with("; SameSite=Lax; Path=/"), "{set_cookie}");
         let token = client.cookie("csrftoken").unwrap();
         assert_eq!(first.text(), token);
 
@@ -254,10 +237,10 @@ mod tests {
             .cookie_name("__Host-xsrf")
             .secure(true)
             .httponly(true)
-            .samesite(SameSite::Strict)
+            .samesite(ravyn_session::SameSite::Strict)
             .header_name("X-XSRF"));
         let response = client.get("/echo").send().await;
-        assert!(response.header("set-cookie").unwrap().ends_with("; Path=/; SameSite=Strict; Secure; HttpOnly"));
+        assert!(response.header("set-cookie").unwrap().ends_with("; HttpOnly; SameSite=Strict; Secure; Path=/"));
         let token = client.cookie("__Host-xsrf").unwrap();
         assert_eq!(client.post("/echo").header("X-CSRFToken", &token).send().await.status(), 403);
         assert_eq!(client.post("/echo").header("X-XSRF", &token).send().await.status(), 200);

@@ -6,8 +6,8 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
-use ring::{hkdf, hmac};
 
 const NONCE_LEN: usize = 32;
 /// Base64 (no padding) of 32 bytes.
@@ -26,11 +26,8 @@ pub(crate) struct TokenSigner {
 
 impl TokenSigner {
     pub(crate) fn new(secret: &str) -> Self {
-        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, HKDF_SALT).extract(secret.as_bytes());
-        let info = [HKDF_INFO];
-        // ring refuses only outputs longer than 255 hash blocks; this key is one block.
-        let okm = prk.expand(&info, hmac::HMAC_SHA256).expect("HKDF-SHA256 can always expand a 32-byte key");
-        TokenSigner { key: hmac::Key::from(okm), rng: SystemRandom::new() }
+        let key = ravyn_session::derive::derive_key(secret, HKDF_SALT, HKDF_INFO, hmac::HMAC_SHA256);
+        TokenSigner { key, rng: SystemRandom::new() }
     }
 
     /// A new random token, or `None` when the system random generator fails (then no token is

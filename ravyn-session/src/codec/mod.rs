@@ -350,17 +350,13 @@ fn sniff(value: &str) -> Option<CookieFormat> {
     }
 }
 
-/// HKDF-SHA256(salt = [`HKDF_SALT`], ikm = secret, info) expanded to `len`'s key type.
+/// The session crate's keys: [`derive_key`](crate::derive::derive_key) under [`HKDF_SALT`].
 pub(crate) fn hkdf_expand<L, K>(secret: &str, info: &'static [u8], len: L) -> K
 where
     L: hkdf::KeyType,
     K: for<'a> From<hkdf::Okm<'a, L>>,
 {
-    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, HKDF_SALT).extract(secret.as_bytes());
-    let info = [info];
-    // ring only refuses outputs longer than 255 hash blocks; our keys are 32 bytes.
-    let okm = prk.expand(&info, len).expect("HKDF-SHA256 can always expand a 32-byte key");
-    K::from(okm)
+    crate::derive::derive_key(secret, HKDF_SALT, info, len)
 }
 
 /// Appends `n` in decimal: for the numbers in cookies and their headers, without going through
