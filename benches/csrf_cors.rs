@@ -10,7 +10,7 @@
 //! verification, a middleware hop, a 87-byte copy); issuing a token 2.0–2.2 µs.
 
 use criterion::{criterion_main, Criterion};
-use ravyn::config::{CORSConfig, CSRFConfig};
+use ravyn::config::{CORSConfig, CSRFConfig, SessionConfig};
 use ravyn::http::Method;
 use ravyn::{get, route, Gateway, Json, Ravyn, Request};
 use serde_json::{json, Value};
@@ -26,7 +26,14 @@ async fn submit() -> Json<Value> {
 }
 
 fn app(cors: Option<CORSConfig>, csrf: Option<CSRFConfig>) -> Ravyn {
+    app_with_sessions(cors, csrf, false)
+}
+
+fn app_with_sessions(cors: Option<CORSConfig>, csrf: Option<CSRFConfig>, sessions: bool) -> Ravyn {
     let mut builder = Ravyn::builder().routes(vec![Gateway::new(hello), Gateway::new(submit)]);
+    if sessions {
+        builder = builder.session_config(SessionConfig::new("bench-session-secret-0123456789abcdef0123"));
+    }
     if let Some(cors) = cors {
         builder = builder.cors_config(cors);
     }
@@ -50,6 +57,9 @@ fn csrf_cors(c: &mut Criterion) {
     let cors = app(Some(CORSConfig::new().allow_origins(["https://app.example"]).allow_credentials(true)), None);
     let csrf = app(None, Some(CSRFConfig::new("bench-csrf-secret-0123456789abcdef0123")));
     let cors_any = app(Some(CORSConfig::new()), None);
+    // The pipeline issue's cliff: sessions on, and CSRF on, for a route that never uses its session.
+    let sessions = app_with_sessions(None, None, true);
+    let sessions_csrf = app_with_sessions(None, Some(CSRFConfig::new("bench-csrf-secret-0123456789abcdef0123")), true);
     let noop = Ravyn::builder()
         .routes(vec![Gateway::new(hello)])
         .middleware(ravyn::middleware::from_fn(|request: Request, next: ravyn::Next| next.run(request)))
@@ -88,6 +98,8 @@ fn csrf_cors(c: &mut Criterion) {
     bench("GET /hello, neither, with a cookie", &plain, Method::GET, "/hello", &with_cookie);
     bench("GET /hello, CSRF, valid token cookie", &csrf, Method::GET, "/hello", &with_cookie);
     bench("GET /hello, CSRF, no cookie (issues one)", &csrf, Method::GET, "/hello", &[]);
+    bench("GET /hello, sessions, with a cookie", &sessions, Method::GET, "/hello", &with_cookie);
+    bench("GET /hello, sessions + CSRF, valid token cookie", &sessions_csrf, Method::GET, "/hello", &with_cookie);
     bench("POST /submit, CSRF, header token", &csrf, Method::POST, "/submit", &with_token);
     group.finish();
 }

@@ -25,8 +25,8 @@ pub(crate) fn catch_panic<F: Future + ?Sized>(
 }
 
 /// The logged 500 a caught panic becomes; the panic's message is added to the body in debug mode.
-/// Used by the app around the whole chain, and by the CORS middleware so that its 500 carries
-/// CORS headers.
+/// Used by the pipeline's panic guard (inside CORS, so that this 500 carries CORS headers) and by
+/// the handler stage (so that middleware sees a handler's panic as its 500).
 pub(crate) fn panic_response(payload: &(dyn Any + Send), debug: bool) -> Response {
     let message = panic_message(payload);
     tracing::error!(panic = message, "handler panicked; answering 500");

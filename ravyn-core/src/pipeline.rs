@@ -1,10 +1,6 @@
 //! The request pipeline: what runs between a request whose route is known and its response. The
-//! order of the built-in steps is fixed here, in one expression ([`Ravyn::steps`]); ARCHITECTURE.md
-//! states it for readers and names each hop.
-//!
-//! ```text
-//! CORS > catch_panic > sessions > CSRF > app middleware > route middleware > handler stage
-//! ```
+//! order of the built-in steps is fixed here, by the chain of [`Rest`] types below;
+//! ARCHITECTURE.md ("The built-in steps") states it for readers, and names each hop of a request.
 //!
 //! Each built-in step is a [`Step`]; an absent one costs a branch. A step may skip itself for a
 //! route ([`Step::runs_for`]), from what the route declared at `build()` ([`RouteEndpoint`]): the
@@ -25,7 +21,7 @@ use std::sync::Arc;
 
 /// A built-in step: code the app runs around the rest of the pipeline for every request it
 /// applies to. Unlike [`Middleware`](crate::Middleware), steps are composed statically (no boxed
-/// future, no dynamic call) in the one order the [`Rest`] types below fix.
+/// future, no dynamic call) in the one order the [`Rest`] types fix.
 pub(crate) trait Step: Send + Sync + 'static {
     /// Whether the step runs for this request; `true` unless the step knows the request's route
     /// cannot use what it provides.

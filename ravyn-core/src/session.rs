@@ -17,8 +17,8 @@ use crate::HTTPException;
 use http::header::{HeaderValue, COOKIE, SET_COOKIE, VARY};
 use ravyn_session::{CookieUpdate, FinishError, IncomingCookie, SessionError, SessionManager, StoreError};
 
-/// Installed by `session_config(...)`; inside CORS, outside CSRF and the app's middleware, so
-/// they can read the session too.
+/// Installed by `session_config(...)`; outside CSRF and the app's middleware, so they can read the
+/// session too (the order: ARCHITECTURE.md, "The built-in steps").
 pub(crate) struct SessionStep {
     manager: SessionManager,
 }

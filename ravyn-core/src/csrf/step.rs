@@ -1,7 +1,8 @@
 //! The CSRF step: issues the token cookie on safe requests, checks the token on unsafe ones.
 //!
-//! It sits inside CORS (preflights never reach it) and the session step, outside the app's
-//! middleware; a refused request therefore still gets CORS headers, and never reaches user code.
+//! Where it runs: ARCHITECTURE.md, "The built-in steps" (inside CORS, so preflights never reach it
+//! and a refused request still gets CORS headers; outside the app's middleware, so a refused
+//! request never reaches user code).
 
 use super::token::{TokenSigner, TOKEN_LEN};
 use super::{CSRFConfig, FORM_FIELD};
