@@ -61,6 +61,7 @@ pub struct AppConfig {
     max_header_size: usize,
     header_read_timeout: Duration,
     shutdown_timeout: Duration,
+    max_connections: usize,
 }
 
 impl AppConfig {
@@ -87,6 +88,11 @@ impl AppConfig {
     /// How long graceful shutdown waits for in-flight requests.
     pub fn shutdown_timeout(&self) -> Duration {
         self.shutdown_timeout
+    }
+    /// How many connections are served at once; beyond it the server waits for one to close
+    /// before accepting another.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
     }
 }
 
@@ -125,6 +131,7 @@ pub struct RavynBuilder {
     max_header_size: Option<usize>,
     header_read_timeout: Option<Duration>,
     shutdown_timeout: Option<Duration>,
+    max_connections: Option<usize>,
     session_config: Option<SessionConfig>,
     csrf_config: Option<CSRFConfig>,
     cors_config: Option<CORSConfig>,
@@ -322,6 +329,22 @@ impl RavynBuilder {
         self
     }
 
+    /// How many connections are served at once (default 10,000). When that many are open the
+    /// server stops accepting until one closes: new clients wait in the kernel's listen backlog
+    /// instead of the process running out of file descriptors. Each connection needs one file
+    /// descriptor, so keep it below the process's open-file limit (`ulimit -n`) minus what the
+    /// app itself opens (store connections, files). Must be above zero.
+    ///
+    /// ```
+    /// let app = ravyn_core::Ravyn::builder().max_connections(512).build().unwrap();
+    /// assert_eq!(app.config().max_connections(), 512);
+    /// assert!(ravyn_core::Ravyn::builder().max_connections(0).build().is_err());
+    /// ```
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
+        self
+    }
+
     /// Turns on sessions (Ravyn's `session_config`): `request.session()` in handlers, kept in a
     /// signed cookie by default. Wins over `Settings::session_config`.
     ///
@@ -406,6 +429,7 @@ impl RavynBuilder {
             max_header_size: self.max_header_size.unwrap_or_else(|| settings.max_header_size()),
             header_read_timeout: self.header_read_timeout.unwrap_or_else(|| settings.header_read_timeout()),
             shutdown_timeout: self.shutdown_timeout.unwrap_or_else(|| settings.shutdown_timeout()),
+            max_connections: self.max_connections.unwrap_or_else(|| settings.max_connections()),
         };
         if config.max_header_size < 1024 {
             return Err(ConfigError::Invalid {
@@ -415,6 +439,9 @@ impl RavynBuilder {
                     config.max_header_size
                 ),
             });
+        }
+        if config.max_connections == 0 {
+            return Err(ConfigError::Invalid { field: "max_connections", reason: "must be above zero".to_owned() });
         }
         if config.header_read_timeout.is_zero() {
             return Err(ConfigError::Invalid { field: "header_read_timeout", reason: "must be above zero".to_owned() });

@@ -41,7 +41,7 @@ pub use middleware::{ArcMiddleware, Middleware, Next};
 pub use request::{PathParams, Request};
 pub use response::{Html, IntoResponse, Json, Redirect, Response};
 pub use routing::{Gateway, Include, Route};
-pub use server::shutdown_signal;
+pub use server::{shutdown_signal, MAX_URI_LENGTH};
 pub use settings::{DefaultSettings, Settings};
 pub use spec::{ArgSource, ArgSpec, BodyPolicy, Needs, RouteSpec};
 

@@ -56,6 +56,12 @@ pub trait Settings: Send + Sync + 'static {
         Duration::from_secs(30)
     }
 
+    /// How many connections are served at once; beyond it the server stops accepting until one
+    /// closes. Default 10,000 (each needs a file descriptor: keep it below `ulimit -n`).
+    fn max_connections(&self) -> usize {
+        10_000
+    }
+
     /// Sessions (Ravyn's `session_config`). Default `None`: no sessions.
     fn session_config(&self) -> Option<ravyn_session::SessionConfig> {
         None
