@@ -71,6 +71,9 @@ pub(crate) struct RouteAttr {
     pub(crate) methods: Vec<String>,
     /// The status, explicit or the verb's default.
     pub(crate) status_code: u16,
+    /// The OpenAPI keys (`summary`, `tags`, `responses(...)`, ...).
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) openapi: crate::openapi::OpenApiAttr,
 }
 
 /// Parses the tokens inside `#[verb(...)]`.
@@ -99,8 +102,16 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
 
     let mut status_code: Option<u16> = None;
     let mut methods: Option<Vec<String>> = None;
+    let mut openapi = crate::openapi::OpenApiAttr::default();
     while !input.is_empty() {
         let key: Ident = input.parse()?;
+        if crate::openapi::is_key(&key) {
+            crate::openapi::parse_value(&key, input, &mut openapi)?;
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+            continue;
+        }
         input.parse::<Token![=]>()?;
         if key == "status_code" {
             let value: Expr = input.parse()?;
@@ -121,9 +132,10 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
             ));
         } else {
             let expected = match verb {
-                Verb::Route => "`methods` or `status_code`",
+                Verb::Route => "`methods`, `status_code`",
                 _ => "`status_code`",
             };
+            let expected = format!("{expected} or an OpenAPI key ({})", crate::openapi::KEYS.join(", "));
             return Err(error_spanned(
                 &key,
                 format_args!("unknown argument `{key}` in #[{}]; expected {expected}", verb.attr_name()),
@@ -146,7 +158,7 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
             ))
         }
     };
-    Ok(RouteAttr { path, methods, status_code: status_code.unwrap_or_else(|| verb.default_status()) })
+    Ok(RouteAttr { path, methods, status_code: status_code.unwrap_or_else(|| verb.default_status()), openapi })
 }
 
 fn duplicate(key: &Ident) -> syn::Error {
