@@ -24,6 +24,7 @@ pub(crate) struct OpenApiAttr {
 }
 
 /// One `STATUS = Type`, `STATUS = (Type, "description")` or `STATUS = "description"`.
+#[cfg_attr(not(feature = "openapi"), allow(dead_code))]
 pub(crate) struct ExtraResponse {
     pub(crate) status: u16,
     pub(crate) ty: Option<Type>,
@@ -225,7 +226,11 @@ mod emit {
             ReturnType::Default => {
                 (quote!(response: (&&#private::ReturnProbe::<()>::new()).response_fn(),), Vec::new())
             }
-            ReturnType::Type(_, ty) if crate::expand::contains_impl(ty) => (TokenStream::new(), Vec::new()),
+            // `impl IntoResponse` cannot be named: listed without content, as a `Response` is.
+            ReturnType::Type(_, ty) if crate::expand::contains_impl(ty) => (
+                quote!(response: (&&#private::ReturnProbe::<::ravyn::__private::Response>::new()).response_fn(),),
+                Vec::new(),
+            ),
             ReturnType::Type(_, ty) => {
                 let mut checks = Vec::new();
                 json_bodies(ty, &mut checks);
@@ -271,7 +276,6 @@ mod emit {
                         args: ::std::vec![#(#arg_schemas),*],
                         #response
                         responses: &RESPONSES,
-                        ..::core::default::Default::default()
                     }
                 })
             })

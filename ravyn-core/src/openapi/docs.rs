@@ -195,7 +195,8 @@ pub(crate) fn embedded() -> Vec<(&'static str, &'static str, &'static [u8])> {
 pub(crate) fn routes(config: &OpenAPIConfig, document: &Bytes) -> Vec<(String, StaticBytes)> {
     let Some(spec_url) = config.get_openapi_url() else { return Vec::new() };
     let mut routes = vec![(spec_url.to_owned(), StaticBytes::new("openapi", "application/json", document.clone()))];
-    let pages: [(Option<&str>, &'static str, fn(&OpenAPIConfig, &str) -> String); 5] = [
+    type Render = fn(&OpenAPIConfig, &str) -> String;
+    let pages: [(Option<&str>, &'static str, Render); 5] = [
         (config.get_docs_url(), "swagger", swagger),
         (config.get_redoc_url(), "redoc", redoc),
         (config.get_stoplight_url(), "elements", elements),

@@ -274,7 +274,7 @@ fn operation_object(
     }
     if let Some((arg, schema)) = body {
         let schema = schema.map_or_else(|| json!({}), |f| schema_json(f(generator)));
-        op.insert("requestBody".into(), request_body(schema, arg.required()));
+        op.insert("requestBody".into(), request_body(&schema, arg.required()));
     } else if !body_keys.is_empty() && !bodyless(method) {
         // Each of these may come from the same key of a JSON or form body instead of the query.
         let mut properties = Map::new();
@@ -282,7 +282,7 @@ fn operation_object(
             let schema = schema.map_or_else(|| json!({}), |f| schema_json(f(generator)));
             properties.insert(arg.name().to_owned(), schema);
         }
-        let mut body = request_body(json!({"type": "object", "properties": properties}), false);
+        let mut body = request_body(&json!({"type": "object", "properties": properties}), false);
         if let Value::Object(body) = &mut body {
             body.insert(
                 "description".into(),
@@ -342,7 +342,7 @@ fn operation_object(
 }
 
 /// A body the binder reads as JSON or as an urlencoded form.
-fn request_body(schema: Value, required: bool) -> Value {
+fn request_body(schema: &Value, required: bool) -> Value {
     json!({
         "required": required,
         "content": {
