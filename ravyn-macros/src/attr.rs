@@ -1,4 +1,5 @@
-//! The attribute's own arguments: `("/path", status_code = N, methods = [..])`.
+//! The attribute's own arguments: `("/path", status_code = N, methods = [..],
+//! default_content_type = "..")`.
 
 use crate::diagnostic::error_spanned;
 use proc_macro2::{Span, TokenStream};
@@ -74,6 +75,8 @@ pub(crate) struct RouteAttr {
     /// The OpenAPI keys (`summary`, `tags`, `responses(...)`, ...).
     #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) openapi: crate::openapi::OpenApiAttr,
+    /// The media type a body without `Content-Type` is read as; `None`: such a body is a 415.
+    pub(crate) default_content_type: Option<LitStr>,
 }
 
 /// Parses the tokens inside `#[verb(...)]`.
@@ -103,6 +106,7 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
     let mut status_code: Option<u16> = None;
     let mut methods: Option<Vec<String>> = None;
     let mut openapi = crate::openapi::OpenApiAttr::default();
+    let mut default_content_type: Option<LitStr> = None;
     while !input.is_empty() {
         let key: Ident = input.parse()?;
         if crate::openapi::is_key(&key) {
@@ -119,6 +123,11 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
                 return Err(duplicate(&key));
             }
             status_code = Some(parse_status(&value)?);
+        } else if key == "default_content_type" {
+            if default_content_type.is_some() {
+                return Err(duplicate(&key));
+            }
+            default_content_type = Some(parse_media_type(input)?);
         } else if key == "methods" && verb == Verb::Route {
             if methods.is_some() {
                 return Err(duplicate(&key));
@@ -132,8 +141,8 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
             ));
         } else {
             let expected = match verb {
-                Verb::Route => "`methods`, `status_code`",
-                _ => "`status_code`",
+                Verb::Route => "`methods`, `status_code`, `default_content_type`",
+                _ => "`status_code`, `default_content_type`",
             };
             let expected = format!("{expected} or an OpenAPI key ({})", crate::openapi::KEYS.join(", "));
             return Err(error_spanned(
@@ -158,7 +167,13 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
             ))
         }
     };
-    Ok(RouteAttr { path, methods, status_code: status_code.unwrap_or_else(|| verb.default_status()), openapi })
+    Ok(RouteAttr {
+        path,
+        methods,
+        status_code: status_code.unwrap_or_else(|| verb.default_status()),
+        default_content_type,
+        openapi,
+    })
 }
 
 fn duplicate(key: &Ident) -> syn::Error {
@@ -178,6 +193,25 @@ fn parse_status(value: &Expr) -> syn::Result<u16> {
             hint,
         )),
     }
+}
+
+/// `default_content_type = "application/json"`: a media type the binder reads.
+fn parse_media_type(input: ParseStream<'_>) -> syn::Result<LitStr> {
+    let hint = "default_content_type = \"application/json\" or \"application/x-www-form-urlencoded\"";
+    let value: Expr = input.parse()?;
+    let Expr::Lit(ExprLit { lit: Lit::Str(media), .. }) = &value else {
+        return Err(error_spanned(&value, "`default_content_type` must be a string literal", hint));
+    };
+    let text = media.value().to_ascii_lowercase();
+    let readable = text == "application/json" || text == "application/x-www-form-urlencoded" || text.ends_with("+json");
+    if !readable || text.contains(';') {
+        return Err(error_spanned(
+            media,
+            format_args!("`default_content_type = {:?}` is not a body type the binder reads", media.value()),
+            hint,
+        ));
+    }
+    Ok(media.clone())
 }
 
 fn status_in_range(int: &LitInt) -> Option<u16> {
