@@ -18,6 +18,8 @@ pub mod handler;
 mod header_timeout;
 pub mod lifecycle;
 pub mod middleware;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod pipeline;
 mod protocol;
 pub mod request;
@@ -57,4 +59,11 @@ pub mod __private {
     pub use crate::extract::probe;
     pub use crate::response::empty::{assert_empty_body, EmptyBody};
     pub use crate::spec::{ArgSource, ArgSpec, Needs};
+
+    /// What the route attributes' OpenAPI code uses.
+    #[cfg(feature = "openapi")]
+    pub mod openapi {
+        pub use crate::openapi::probe::{required_schema, ReturnProbe, ViaDescribe, ViaUnknown};
+        pub use crate::openapi::{schema_of, ExtraResponse, OperationSpec, SchemaFn};
+    }
 }

@@ -118,6 +118,33 @@ pub trait Settings: Send + Sync + 'static {
         None
     }
 
+    /// Whether the app serves its OpenAPI document and docs pages (Ravyn's `enable_openapi`).
+    /// Default `true`. Feature `openapi`.
+    #[cfg(feature = "openapi")]
+    fn enable_openapi(&self) -> bool {
+        true
+    }
+
+    /// The OpenAPI document's configuration (Ravyn's `openapi_config`). Default `None`:
+    /// [`OpenAPIConfig::new`](crate::openapi::OpenAPIConfig::new), Ravyn's defaults. Feature `openapi`.
+    ///
+    /// ```
+    /// use ravyn_core::openapi::OpenAPIConfig;
+    /// use ravyn_core::{Ravyn, Settings};
+    /// struct AppSettings;
+    /// impl Settings for AppSettings {
+    ///     fn openapi_config(&self) -> Option<OpenAPIConfig> {
+    ///         Some(OpenAPIConfig::new().title("Shop").version("2.0.0"))
+    ///     }
+    /// }
+    /// let app = Ravyn::builder().settings_module(AppSettings).build().unwrap();
+    /// assert!(app.openapi_json().unwrap().contains(r#""title":"Shop""#));
+    /// ```
+    #[cfg(feature = "openapi")]
+    fn openapi_config(&self) -> Option<crate::openapi::OpenAPIConfig> {
+        None
+    }
+
     /// Hooks run when the server starts (Ravyn's `on_startup`), used when the builder adds none.
     ///
     /// ```
