@@ -20,6 +20,8 @@ pub mod lifecycle;
 pub mod middleware;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+#[cfg(feature = "openapi")]
+mod operation;
 mod pipeline;
 mod protocol;
 pub mod request;

@@ -236,7 +236,7 @@ pub struct RouteSpec {
 /// An operation's documentation, compared by identity (it holds function pointers).
 #[cfg(feature = "openapi")]
 #[derive(Debug, Clone, Copy)]
-struct OperationRef(&'static crate::openapi::OperationSpec);
+struct OperationRef(&'static crate::operation::OperationSpec);
 
 #[cfg(feature = "openapi")]
 impl PartialEq for OperationRef {
@@ -313,14 +313,14 @@ impl RouteSpec {
     /// Declares the operation's OpenAPI documentation (the route attributes pass what they read
     /// from the attribute and the signature). Feature `openapi`.
     #[cfg(feature = "openapi")]
-    pub const fn with_openapi(mut self, operation: &'static crate::openapi::OperationSpec) -> Self {
+    pub const fn with_openapi(mut self, operation: &'static crate::operation::OperationSpec) -> Self {
         self.openapi = Some(OperationRef(operation));
         self
     }
 
     /// The operation's OpenAPI documentation, if declared. Feature `openapi`.
     #[cfg(feature = "openapi")]
-    pub const fn openapi(&self) -> Option<&'static crate::openapi::OperationSpec> {
+    pub const fn openapi(&self) -> Option<&'static crate::operation::OperationSpec> {
         match self.openapi {
             Some(operation) => Some(operation.0),
             None => None,
