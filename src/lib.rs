@@ -28,14 +28,24 @@ pub use ravyn_core::{
     binding, cookie, extract, http, lifecycle, middleware, shutdown_signal, AppConfig, ArcMiddleware, ArgSource,
     ArgSpec, Body, BodyPolicy, BoxError, BoxFuture, ConfigError, FromRequest, Gateway, HTTPException, Handler, Html,
     Include, IntoResponse, Json, Middleware, Needs, Next, NotAuthorized, NotFound, PathParams, PermissionDenied, Ravyn,
-    RavynBuilder, Redirect, Request, Response, Route, RouteSpec, Settings,
+    RavynBuilder, Redirect, Request, Response, Route, RouteSpec, Settings, MAX_URI_LENGTH,
 };
 pub use ravyn_macros::{delete, get, patch, post, put, route};
 
 /// Configuration objects, as Ravyn's `ravyn.config`.
 pub mod config {
+    #[cfg(feature = "openapi")]
+    pub use ravyn_core::openapi::OpenAPIConfig;
     pub use ravyn_core::ravyn_session::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
     pub use ravyn_core::{CORSConfig, CSRFConfig};
+}
+
+/// OpenAPI 3.1 (feature `openapi`, on by default): [`OpenAPIConfig`](openapi::OpenAPIConfig), the
+/// pieces of the document, and [`schemars`](openapi::schemars), whose `JsonSchema` derive
+/// describes argument and response types. The guide is `docs/openapi.md`.
+#[cfg(feature = "openapi")]
+pub mod openapi {
+    pub use ravyn_core::openapi::*;
 }
 
 /// Sessions: the [`Session`](session::Session) map `request.session()` returns, the pieces for
@@ -120,6 +130,10 @@ pub struct SessionConfigDoc;
 #[cfg(all(doctest, feature = "redis", feature = "postgres", feature = "mysql", feature = "sqlite"))]
 #[doc = include_str!("../docs/configurations/session-stores.md")]
 pub struct SessionStoresDoc;
+
+#[cfg(all(doctest, feature = "openapi"))]
+#[doc = include_str!("../docs/openapi.md")]
+pub struct OpenApiDoc;
 
 #[cfg(doctest)]
 #[doc = include_str!("../docs/configurations/csrf.md")]

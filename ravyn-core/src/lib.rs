@@ -18,6 +18,8 @@ pub mod handler;
 mod header_timeout;
 pub mod lifecycle;
 pub mod middleware;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod pipeline;
 mod protocol;
 pub mod request;
@@ -42,7 +44,7 @@ pub use middleware::{ArcMiddleware, Middleware, Next};
 pub use request::{PathParams, Request};
 pub use response::{Html, IntoResponse, Json, Redirect, Response};
 pub use routing::{Gateway, Include, Route};
-pub use server::shutdown_signal;
+pub use server::{shutdown_signal, MAX_URI_LENGTH};
 pub use settings::{DefaultSettings, Settings};
 pub use spec::{ArgSource, ArgSpec, BodyPolicy, Needs, RouteSpec};
 
@@ -57,4 +59,11 @@ pub mod __private {
     pub use crate::extract::probe;
     pub use crate::response::empty::{assert_empty_body, EmptyBody};
     pub use crate::spec::{ArgSource, ArgSpec, Needs};
+
+    /// What the route attributes' OpenAPI code uses.
+    #[cfg(feature = "openapi")]
+    pub mod openapi {
+        pub use crate::openapi::probe::{required_schema, ReturnProbe, ViaDescribe, ViaUnknown};
+        pub use crate::openapi::{schema_of, ExtraResponse, OperationSpec, SchemaFn};
+    }
 }

@@ -229,7 +229,24 @@ pub struct RouteSpec {
     args: &'static [ArgSpec],
     body: BodyPolicy,
     description: Option<&'static str>,
+    #[cfg(feature = "openapi")]
+    openapi: Option<OperationRef>,
 }
+
+/// An operation's documentation, compared by identity (it holds function pointers).
+#[cfg(feature = "openapi")]
+#[derive(Debug, Clone, Copy)]
+struct OperationRef(&'static crate::openapi::OperationSpec);
+
+#[cfg(feature = "openapi")]
+impl PartialEq for OperationRef {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl Eq for OperationRef {}
 
 impl RouteSpec {
     /// A route named `name` (the handler's function name) at `path` for `methods`, answering
@@ -250,6 +267,8 @@ impl RouteSpec {
             args: &[],
             body: BodyPolicy::Buffered { limit: None },
             description: None,
+            #[cfg(feature = "openapi")]
+            openapi: None,
         }
     }
 
@@ -289,6 +308,23 @@ impl RouteSpec {
     pub const fn with_description(mut self, description: &'static str) -> Self {
         self.description = Some(description);
         self
+    }
+
+    /// Declares the operation's OpenAPI documentation (the route attributes pass what they read
+    /// from the attribute and the signature). Feature `openapi`.
+    #[cfg(feature = "openapi")]
+    pub const fn with_openapi(mut self, operation: &'static crate::openapi::OperationSpec) -> Self {
+        self.openapi = Some(OperationRef(operation));
+        self
+    }
+
+    /// The operation's OpenAPI documentation, if declared. Feature `openapi`.
+    #[cfg(feature = "openapi")]
+    pub const fn openapi(&self) -> Option<&'static crate::openapi::OperationSpec> {
+        match self.openapi {
+            Some(operation) => Some(operation.0),
+            None => None,
+        }
     }
 
     /// The handler's name.

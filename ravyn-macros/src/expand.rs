@@ -136,6 +136,7 @@ impl ToTokens for Handler<'_> {
         let request = Ident::new("__ravyn_request", Span::mixed_site());
         let body = self.call_body(&request);
         let empty_body_check = self.empty_body_check();
+        let allow_deprecated = self.rust_deprecated().then(|| quote!(#[allow(deprecated)]));
 
         tokens.extend(quote! {
             #(#outer_attrs)*
@@ -149,6 +150,7 @@ impl ToTokens for Handler<'_> {
                     #spec
                 }
 
+                #allow_deprecated
                 fn call(
                     &self,
                     #request: ::ravyn::__private::Request,
@@ -216,6 +218,10 @@ impl Handler<'_> {
         }
         let count = arg_specs.len();
         let description = doc_comment(&self.function.attrs).map(|doc| quote!(.with_description(#doc)));
+        #[cfg(feature = "openapi")]
+        let openapi = crate::openapi::operation(&self.attr.openapi, self.function, &self.args, self.rust_deprecated());
+        #[cfg(not(feature = "openapi"))]
+        let openapi = TokenStream::new();
         quote! {{
             #[allow(unused_imports)]
             use ::ravyn::__private::probe::{ViaExtractor as _, ViaName as _};
@@ -225,7 +231,14 @@ impl Handler<'_> {
                 .with_needs(#needs_path::NONE #(.union(#needs))*)
                 .with_args(args)
                 #description
+                #openapi
         }}
+    }
+
+    /// Whether the function carries Rust's `#[deprecated]` (documented as deprecated; the
+    /// generated call of it must not warn).
+    fn rust_deprecated(&self) -> bool {
+        self.function.attrs.iter().any(|attr| attr.path().is_ident("deprecated"))
     }
 
     /// The body of the future `call` returns: extract typed arguments (answering an extractor's
@@ -349,7 +362,7 @@ fn split_attrs(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>) {
 }
 
 /// Whether a type mentions `impl Trait`, which cannot be named outside the function.
-fn contains_impl(ty: &Type) -> bool {
+pub(crate) fn contains_impl(ty: &Type) -> bool {
     ty.to_token_stream().into_iter().any(|token| has_impl(&token))
 }
 
