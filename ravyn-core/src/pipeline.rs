@@ -69,6 +69,16 @@ impl Flow<'_> {
     pub(crate) fn app_has_middleware(&self) -> bool {
         !self.app.middleware().is_empty()
     }
+
+    /// The app's CSRF step, when CSRF protection is configured.
+    pub(crate) fn csrf(&self) -> Option<&crate::csrf::CsrfStep> {
+        self.app.builtins().csrf.as_ref()
+    }
+
+    /// The app's session manager, when sessions are configured.
+    pub(crate) fn session_manager(&self) -> Option<&ravyn_session::SessionManager> {
+        self.app.session_manager()
+    }
 }
 
 /// The built-in steps an app was configured with, outermost first.

@@ -194,14 +194,15 @@ impl Request {
 
     /// Every cookie in every `Cookie` header, in order. Malformed pairs are skipped.
     pub fn cookies(&self) -> impl Iterator<Item = cookie::Cookie<'_>> {
+        // The one cookie scanner (ravyn_session::incoming): a pair that is not text hides only
+        // itself, not the rest of its header.
         self.inner
             .head
             .headers
             .get_all(http::header::COOKIE)
             .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(cookie::Cookie::split_parse)
-            .filter_map(Result::ok)
+            .flat_map(ravyn_session::incoming::pairs)
+            .map(|(name, value)| cookie::Cookie::new(name, value))
     }
 
     /// The first cookie named `name`.
