@@ -71,6 +71,8 @@ pub(crate) struct RouteAttr {
     pub(crate) methods: Vec<String>,
     /// The status, explicit or the verb's default.
     pub(crate) status_code: u16,
+    /// `permissions = [..]`: each permission expression, in order (empty without the key).
+    pub(crate) permissions: Vec<Expr>,
 }
 
 /// Parses the tokens inside `#[verb(...)]`.
@@ -99,6 +101,7 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
 
     let mut status_code: Option<u16> = None;
     let mut methods: Option<Vec<String>> = None;
+    let mut permissions: Option<Vec<Expr>> = None;
     while !input.is_empty() {
         let key: Ident = input.parse()?;
         input.parse::<Token![=]>()?;
@@ -108,6 +111,11 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
                 return Err(duplicate(&key));
             }
             status_code = Some(parse_status(&value)?);
+        } else if key == "permissions" {
+            if permissions.is_some() {
+                return Err(duplicate(&key));
+            }
+            permissions = Some(parse_permissions(input)?);
         } else if key == "methods" && verb == Verb::Route {
             if methods.is_some() {
                 return Err(duplicate(&key));
@@ -121,8 +129,8 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
             ));
         } else {
             let expected = match verb {
-                Verb::Route => "`methods` or `status_code`",
-                _ => "`status_code`",
+                Verb::Route => "`methods`, `status_code` or `permissions`",
+                _ => "`status_code` or `permissions`",
             };
             return Err(error_spanned(
                 &key,
@@ -146,7 +154,12 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
             ))
         }
     };
-    Ok(RouteAttr { path, methods, status_code: status_code.unwrap_or_else(|| verb.default_status()) })
+    Ok(RouteAttr {
+        path,
+        methods,
+        status_code: status_code.unwrap_or_else(|| verb.default_status()),
+        permissions: permissions.unwrap_or_default(),
+    })
 }
 
 fn duplicate(key: &Ident) -> syn::Error {
@@ -200,4 +213,22 @@ fn parse_methods(input: ParseStream<'_>) -> syn::Result<Vec<String>> {
         methods.push(name);
     }
     Ok(methods)
+}
+
+/// `permissions = [IsAuthenticated, IsOwner { .. }]`: a list of permission values (any expression;
+/// that each is a `Permission` is checked by the compiler, at the element).
+fn parse_permissions(input: ParseStream<'_>) -> syn::Result<Vec<Expr>> {
+    let hint = "list permission values: permissions = [IsAuthenticated, IsAdmin]";
+    let value: Expr = input.parse()?;
+    let Expr::Array(array) = value else {
+        return Err(error_spanned(&value, "`permissions` must be a list of permissions", hint));
+    };
+    if array.elems.is_empty() {
+        return Err(error_spanned(
+            &array,
+            "`permissions` is empty",
+            "list at least one permission, or remove the key (every request is then allowed)",
+        ));
+    }
+    Ok(array.elems.into_iter().collect())
 }

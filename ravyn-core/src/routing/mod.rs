@@ -5,6 +5,7 @@ mod router;
 
 pub(crate) use router::{Miss, Refusal, Router};
 
+use crate::auth::ArcPermission;
 use crate::handler::Handler;
 use crate::middleware::ArcMiddleware;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 pub struct Route {
     kind: RouteKind,
     middleware: Vec<ArcMiddleware>,
+    permissions: Vec<ArcPermission>,
 }
 
 #[derive(Clone)]
@@ -62,6 +64,33 @@ impl Route {
         self.middleware.push(middleware.into());
         self
     }
+
+    /// Adds a permission every request to this route (or every route of this `Include`) must
+    /// pass, as Ravyn's `Gateway(..., permissions=[..])`; checked after the app's and enclosing
+    /// `Include`s', before the handler's own.
+    ///
+    /// ```
+    /// # use ravyn_core::{BoxFuture, Handler, Request, Response, RouteSpec, IntoResponse};
+    /// # struct Admin;
+    /// # impl Handler for Admin {
+    /// #     fn spec(&self) -> RouteSpec { RouteSpec::new("admin", "/admin", &["GET"], 200) }
+    /// #     fn call(&self, _: Request) -> BoxFuture<'static, Response> { Box::pin(async { ().into_response() }) }
+    /// # }
+    /// use ravyn_core::auth::IsAuthenticated;
+    /// use ravyn_core::{Gateway, Include};
+    /// let routes = vec![Include::new("/api", vec![Gateway::new(Admin)]).permission(IsAuthenticated)];
+    /// # let _ = routes;
+    /// ```
+    pub fn permission(mut self, permission: impl Into<ArcPermission>) -> Self {
+        self.permissions.push(permission.into());
+        self
+    }
+
+    /// Adds several permissions (see [`permission`](Self::permission)).
+    pub fn permissions(mut self, permissions: impl IntoIterator<Item = ArcPermission>) -> Self {
+        self.permissions.extend(permissions);
+        self
+    }
 }
 
 /// Registers one handler, as Ravyn's `Gateway(handler=...)`.
@@ -78,7 +107,11 @@ impl Gateway {
 
     /// The handler at `path` + the path its attribute declares (`Gateway(path="/v1", ...)`).
     pub fn with_path(path: impl Into<String>, handler: impl Handler) -> Route {
-        Route { kind: RouteKind::Gateway { prefix: path.into(), handler: Arc::new(handler) }, middleware: Vec::new() }
+        Route {
+            kind: RouteKind::Gateway { prefix: path.into(), handler: Arc::new(handler) },
+            middleware: Vec::new(),
+            permissions: Vec::new(),
+        }
     }
 }
 
@@ -90,7 +123,11 @@ impl Include {
     /// `routes` under `path`.
     #[allow(clippy::new_ret_no_self)]
     pub fn new(path: impl Into<String>, routes: Vec<Route>) -> Route {
-        Route { kind: RouteKind::Include { path: path.into(), routes }, middleware: Vec::new() }
+        Route {
+            kind: RouteKind::Include { path: path.into(), routes },
+            middleware: Vec::new(),
+            permissions: Vec::new(),
+        }
     }
 }
 
@@ -99,29 +136,45 @@ pub(crate) struct FlatRoute {
     pub(crate) path: String,
     pub(crate) handler: Arc<dyn Handler>,
     pub(crate) middleware: Vec<ArcMiddleware>,
+    /// Every level's permissions, outermost first: the app's, each `Include`'s, the `Gateway`'s,
+    /// the handler's.
+    pub(crate) permissions: Vec<ArcPermission>,
 }
 
-pub(crate) fn flatten(routes: &[Route]) -> Vec<FlatRoute> {
+/// The routes, flat; `app_permissions` go first in every route's permissions.
+pub(crate) fn flatten(routes: &[Route], app_permissions: &[ArcPermission]) -> Vec<FlatRoute> {
     let mut out = Vec::new();
     for route in routes {
-        flatten_into(route, "", &[], &mut out);
+        flatten_into(route, "", &[], app_permissions, &mut out);
     }
     out
 }
 
-fn flatten_into(route: &Route, prefix: &str, outer: &[ArcMiddleware], out: &mut Vec<FlatRoute>) {
+fn flatten_into(
+    route: &Route,
+    prefix: &str,
+    outer: &[ArcMiddleware],
+    outer_permissions: &[ArcPermission],
+    out: &mut Vec<FlatRoute>,
+) {
     let mut middleware = outer.to_vec();
     middleware.extend(route.middleware.iter().cloned());
+    let mut permissions = outer_permissions.to_vec();
+    permissions.extend(route.permissions.iter().cloned());
     match &route.kind {
-        RouteKind::Gateway { prefix: own, handler } => out.push(FlatRoute {
-            path: join_paths(&join_paths(prefix, own), handler.spec().path()),
-            handler: handler.clone(),
-            middleware,
-        }),
+        RouteKind::Gateway { prefix: own, handler } => {
+            permissions.extend(handler.permissions());
+            out.push(FlatRoute {
+                path: join_paths(&join_paths(prefix, own), handler.spec().path()),
+                handler: handler.clone(),
+                middleware,
+                permissions,
+            });
+        }
         RouteKind::Include { path, routes } => {
             let prefix = join_paths(prefix, path);
             for child in routes {
-                flatten_into(child, &prefix, &middleware, out);
+                flatten_into(child, &prefix, &middleware, &permissions, out);
             }
         }
     }
