@@ -589,12 +589,14 @@ mod tests {
         let future = app.handle(Request::builder().uri("/hello").build());
         let size = std::mem::size_of_val(&future);
         assert!(size <= 1024, "app.handle's future is {size} bytes");
-        // Every built-in step on: CSRF is composed in place too (CORS is boxed when on).
+        // Every built-in step on: CSRF and identity are composed in place too (CORS is boxed
+        // when on), and `Hello` (a hand-written handler) needs everything, so every step runs.
         let app = Ravyn::builder()
-            .routes(vec![Gateway::new(Hello)])
+            .routes(vec![Gateway::new(Hello).permission(crate::auth::IsAuthenticated)])
             .session_config(SessionConfig::new("a-long-random-secret-of-at-least-32-bytes"))
             .csrf_config(crate::CSRFConfig::new("a-long-random-secret-of-at-least-32-bytes"))
             .cors_config(crate::CORSConfig::new())
+            .jwt_config(ravyn_auth::JWTConfig::new("a-long-random-secret-of-at-least-32-bytes"))
             .build()
             .unwrap();
         let future = app.handle(Request::builder().uri("/hello").build());

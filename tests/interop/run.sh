@@ -14,11 +14,11 @@ venv="$here/.venv"
 skip() { echo "INTEROP SKIPPED: $*"; exit 0; }
 
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed"
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import ravyn, uvicorn" 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import ravyn, uvicorn, jwt" 2>/dev/null; then
   python3 -m venv "$venv" 2>/dev/null || skip "python3 cannot create a virtual environment (python3-venv missing?)"
-  if ! timeout 600 "$venv/bin/pip" install -q "ravyn==0.4.3" uvicorn >/tmp/ravyn-interop-pip.log 2>&1; then
+  if ! timeout 600 "$venv/bin/pip" install -q "ravyn[jwt]==0.4.3" uvicorn >/tmp/ravyn-interop-pip.log 2>&1; then
     tail -3 /tmp/ravyn-interop-pip.log
-    skip "pip could not install ravyn==0.4.3 (package index unreachable?)"
+    skip "pip could not install ravyn[jwt]==0.4.3 (package index unreachable?)"
   fi
 fi
 
