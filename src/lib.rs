@@ -153,3 +153,7 @@ pub struct JwtConfigDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/permissions.md")]
 pub struct PermissionsDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/security.md")]
+pub struct SecurityDoc;

@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod binding;
 mod body;
+mod body_read;
 mod catch_panic;
 pub mod cors;
 pub mod csrf;

@@ -1,4 +1,5 @@
-//! The attribute's own arguments: `("/path", status_code = N, methods = [..])`.
+//! The attribute's own arguments: `("/path", status_code = N, methods = [..],
+//! default_content_type = "..")`.
 
 use crate::diagnostic::error_spanned;
 use proc_macro2::{Span, TokenStream};
@@ -73,6 +74,8 @@ pub(crate) struct RouteAttr {
     pub(crate) status_code: u16,
     /// `permissions = [..]`: each permission expression, in order (empty without the key).
     pub(crate) permissions: Vec<Expr>,
+    /// The media type a body without `Content-Type` is read as; `None`: such a body is a 415.
+    pub(crate) default_content_type: Option<LitStr>,
 }
 
 /// Parses the tokens inside `#[verb(...)]`.
@@ -102,6 +105,7 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
     let mut status_code: Option<u16> = None;
     let mut methods: Option<Vec<String>> = None;
     let mut permissions: Option<Vec<Expr>> = None;
+    let mut default_content_type: Option<LitStr> = None;
     while !input.is_empty() {
         let key: Ident = input.parse()?;
         input.parse::<Token![=]>()?;
@@ -116,6 +120,11 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
                 return Err(duplicate(&key));
             }
             permissions = Some(parse_permissions(input)?);
+        } else if key == "default_content_type" {
+            if default_content_type.is_some() {
+                return Err(duplicate(&key));
+            }
+            default_content_type = Some(parse_media_type(input)?);
         } else if key == "methods" && verb == Verb::Route {
             if methods.is_some() {
                 return Err(duplicate(&key));
@@ -129,8 +138,8 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
             ));
         } else {
             let expected = match verb {
-                Verb::Route => "`methods`, `status_code` or `permissions`",
-                _ => "`status_code` or `permissions`",
+                Verb::Route => "`methods`, `status_code`, `default_content_type` or `permissions`",
+                _ => "`status_code`, `default_content_type` or `permissions`",
             };
             return Err(error_spanned(
                 &key,
@@ -159,6 +168,7 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
         methods,
         status_code: status_code.unwrap_or_else(|| verb.default_status()),
         permissions: permissions.unwrap_or_default(),
+        default_content_type,
     })
 }
 
@@ -179,6 +189,25 @@ fn parse_status(value: &Expr) -> syn::Result<u16> {
             hint,
         )),
     }
+}
+
+/// `default_content_type = "application/json"`: a media type the binder reads.
+fn parse_media_type(input: ParseStream<'_>) -> syn::Result<LitStr> {
+    let hint = "default_content_type = \"application/json\" or \"application/x-www-form-urlencoded\"";
+    let value: Expr = input.parse()?;
+    let Expr::Lit(ExprLit { lit: Lit::Str(media), .. }) = &value else {
+        return Err(error_spanned(&value, "`default_content_type` must be a string literal", hint));
+    };
+    let text = media.value().to_ascii_lowercase();
+    let readable = text == "application/json" || text == "application/x-www-form-urlencoded" || text.ends_with("+json");
+    if !readable || text.contains(';') {
+        return Err(error_spanned(
+            media,
+            format_args!("`default_content_type = {:?}` is not a body type the binder reads", media.value()),
+            hint,
+        ));
+    }
+    Ok(media.clone())
 }
 
 fn status_in_range(int: &LitInt) -> Option<u16> {
