@@ -28,12 +28,14 @@ pub use ravyn_core::{
     auth, binding, cookie, extract, http, lifecycle, middleware, shutdown_signal, AppConfig, ArcMiddleware, ArgSource,
     ArgSpec, Body, BodyPolicy, BoxError, BoxFuture, ConfigError, FromRequest, Gateway, HTTPException, Handler, Html,
     Include, IntoResponse, Json, Middleware, Needs, Next, NotAuthorized, NotFound, PathParams, PermissionDenied, Ravyn,
-    RavynBuilder, Redirect, Request, Response, Route, RouteSpec, Settings,
+    RavynBuilder, Redirect, Request, Response, Route, RouteSpec, Settings, MAX_URI_LENGTH,
 };
 pub use ravyn_macros::{delete, get, patch, post, put, route};
 
 /// Configuration objects, as Ravyn's `ravyn.config`.
 pub mod config {
+    #[cfg(feature = "openapi")]
+    pub use ravyn_core::openapi::OpenAPIConfig;
     pub use ravyn_core::ravyn_auth::{Algorithm, JWTConfig, JWTConfigError};
     pub use ravyn_core::ravyn_session::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
     pub use ravyn_core::{CORSConfig, CSRFConfig};
@@ -50,6 +52,14 @@ pub mod jwt {
         bearer_token, store, Audience, AuthError, AuthErrorKind, Clock, JwtManager, KeyId, ManualClock,
         MemoryTokenStore, NoClaims, StoreError, SystemClock, Token, TokenPair, TokenStore, TokenType, MAX_TOKEN_LEN,
     };
+}
+
+/// OpenAPI 3.1 (feature `openapi`, on by default): [`OpenAPIConfig`](openapi::OpenAPIConfig), the
+/// pieces of the document, and [`schemars`](openapi::schemars), whose `JsonSchema` derive
+/// describes argument and response types. The guide is `docs/openapi.md`.
+#[cfg(feature = "openapi")]
+pub mod openapi {
+    pub use ravyn_core::openapi::*;
 }
 
 /// Sessions: the [`Session`](session::Session) map `request.session()` returns, the pieces for
@@ -137,6 +147,10 @@ pub struct SessionConfigDoc;
 #[cfg(all(doctest, feature = "redis", feature = "postgres", feature = "mysql", feature = "sqlite"))]
 #[doc = include_str!("../docs/configurations/session-stores.md")]
 pub struct SessionStoresDoc;
+
+#[cfg(all(doctest, feature = "openapi"))]
+#[doc = include_str!("../docs/openapi.md")]
+pub struct OpenApiDoc;
 
 #[cfg(doctest)]
 #[doc = include_str!("../docs/configurations/csrf.md")]

@@ -85,3 +85,108 @@ fn the_built_in_steps_order_in_architecture_md_is_the_pipelines() {
         "Guarded::run's order differs from ARCHITECTURE.md"
     );
 }
+
+/// The modules `ravyn-core`'s `crate::` paths name in `module` (its file, or every file under its
+/// folder), outside comments and `#[cfg(test)]` code.
+fn dependencies(src: &Path, module: &str, modules: &[String]) -> std::collections::BTreeSet<String> {
+    let mut files = Vec::new();
+    let single = src.join(format!("{module}.rs"));
+    if single.exists() {
+        files.push(single);
+    }
+    let mut folders = vec![src.join(module)];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code: String = text
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap()
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut names: Vec<&str> = code.split("crate::").skip(1).collect();
+        // `use crate::{a::X, b}`: each top-level name in the braces.
+        let mut grouped = Vec::new();
+        for rest in &names {
+            if let Some(group) = rest.strip_prefix('{') {
+                let (mut depth, mut start) = (0usize, 0usize);
+                for (at, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => {
+                            grouped.push(&group[start..at]);
+                            break;
+                        }
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            grouped.push(&group[start..at]);
+                            start = at + 1;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        names.extend(grouped);
+        for name in names {
+            let name: String = name.trim_start().chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect();
+            if name != module && modules.contains(&name) {
+                found.insert(name);
+            }
+        }
+    }
+    found
+}
+
+/// ARCHITECTURE.md, "Module boundaries": requests, bodies, responses, errors, binding and route
+/// metadata form a layer with no import cycle and nothing above it (no app, pipeline or step), so
+/// it could be split into a crate of its own for tower and the macros.
+#[test]
+fn the_request_and_response_layer_has_no_import_cycle_and_depends_on_nothing_above_it() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("ravyn-core/src");
+    let modules: Vec<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().trim_end_matches(".rs").to_owned())
+        .filter(|name| name != "lib")
+        .collect();
+    let graph: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        modules.iter().map(|module| (module.clone(), dependencies(&src, module, &modules))).collect();
+    let layer = ["request", "body", "response", "exception", "binding", "validation", "extract", "spec", "operation"];
+    for module in layer {
+        assert!(graph.contains_key(module), "ravyn-core/src has no module `{module}`");
+        // Everything `module` reaches, and the path to it.
+        let mut reached: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+        let mut todo = vec![vec![module.to_owned()]];
+        while let Some(path) = todo.pop() {
+            for next in &graph[path.last().unwrap()] {
+                let mut longer = path.clone();
+                longer.push(next.clone());
+                assert!(next != module, "import cycle: {}", longer.join(" -> "));
+                assert!(
+                    layer.contains(&next.as_str()),
+                    "`{module}` reaches `{next}`, which is not in the layer: {}",
+                    longer.join(" -> ")
+                );
+                if !reached.contains_key(next) {
+                    reached.insert(next.clone(), longer.clone());
+                    todo.push(longer);
+                }
+            }
+        }
+    }
+    // The check sees real dependencies (it would catch a cycle): binding uses requests and responses.
+    assert!(graph["binding"].contains("request") && graph["binding"].contains("response"), "{:?}", graph["binding"]);
+}

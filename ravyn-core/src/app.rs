@@ -9,7 +9,7 @@ use crate::middleware::ArcMiddleware;
 use crate::pipeline::{Builtins, RouteEndpoint, Target};
 use crate::request::Request;
 use crate::response::Response;
-use crate::routing::{flatten, Miss, Refusal, Route, Router};
+use crate::routing::{flatten, Miss, Refusal, Route, RouteDocs, Router};
 use crate::session::SessionStep;
 use crate::settings::{DefaultSettings, Settings};
 use crate::HTTPException;
@@ -42,6 +42,9 @@ struct AppInner {
     hooks: Hooks,
     /// `"GET /path"` and the route's permissions, for [`Ravyn::route_permissions`].
     route_permissions: Vec<(String, Vec<ArcPermission>)>,
+    /// The OpenAPI document, serialized once at `build()`.
+    #[cfg(feature = "openapi")]
+    openapi: Option<bytes::Bytes>,
 }
 
 impl std::fmt::Debug for Ravyn {
@@ -67,6 +70,7 @@ pub struct AppConfig {
     http2_max_concurrent_streams: u32,
     max_buffered_body_per_connection: usize,
     shutdown_timeout: Duration,
+    max_connections: usize,
 }
 
 impl AppConfig {
@@ -105,6 +109,11 @@ impl AppConfig {
     /// How long graceful shutdown waits for in-flight requests.
     pub fn shutdown_timeout(&self) -> Duration {
         self.shutdown_timeout
+    }
+    /// How many connections are served at once; beyond it the server waits for one to close
+    /// before accepting another.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
     }
 }
 
@@ -146,12 +155,18 @@ pub struct RavynBuilder {
     http2_max_concurrent_streams: Option<u32>,
     max_buffered_body_per_connection: Option<usize>,
     shutdown_timeout: Option<Duration>,
+    max_connections: Option<usize>,
     session_config: Option<SessionConfig>,
     csrf_config: Option<CSRFConfig>,
     cors_config: Option<CORSConfig>,
     jwt_config: Option<ravyn_auth::JWTConfig>,
     user_loader: Option<Arc<dyn DynUserLoader>>,
     permissions: Vec<ArcPermission>,
+    docs: RouteDocs,
+    #[cfg(feature = "openapi")]
+    openapi_config: Option<crate::openapi::OpenAPIConfig>,
+    #[cfg(feature = "openapi")]
+    enable_openapi: Option<bool>,
 }
 
 impl Ravyn {
@@ -163,6 +178,20 @@ impl Ravyn {
     /// The resolved configuration.
     pub fn config(&self) -> &AppConfig {
         &self.inner.config
+    }
+
+    /// The OpenAPI document (OpenAPI 3.1 JSON), as served at `openapi_url`: built once at
+    /// `build()`, so a test can snapshot it. `None` when turned off (`enable_openapi(false)`).
+    /// Feature `openapi`.
+    ///
+    /// ```
+    /// let app = ravyn_core::Ravyn::builder().build().unwrap();
+    /// let document: serde_json::Value = serde_json::from_str(app.openapi_json().unwrap()).unwrap();
+    /// assert_eq!(document["openapi"], "3.1.0");
+    /// ```
+    #[cfg(feature = "openapi")]
+    pub fn openapi_json(&self) -> Option<&str> {
+        self.inner.openapi.as_deref().and_then(|bytes| std::str::from_utf8(bytes).ok())
     }
 
     /// The session manager, when the app has a session configuration.
@@ -406,6 +435,22 @@ impl RavynBuilder {
         self
     }
 
+    /// How many connections are served at once (default 10,000). When that many are open the
+    /// server stops accepting until one closes: new clients wait in the kernel's listen backlog
+    /// instead of the process running out of file descriptors. Each connection needs one file
+    /// descriptor, so keep it below the process's open-file limit (`ulimit -n`) minus what the
+    /// app itself opens (store connections, files). Must be above zero.
+    ///
+    /// ```
+    /// let app = ravyn_core::Ravyn::builder().max_connections(512).build().unwrap();
+    /// assert_eq!(app.config().max_connections(), 512);
+    /// assert!(ravyn_core::Ravyn::builder().max_connections(0).build().is_err());
+    /// ```
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
+        self
+    }
+
     /// Turns on sessions (Ravyn's `session_config`): `request.session()` in handlers, kept in a
     /// signed cookie by default. Wins over `Settings::session_config`.
     ///
@@ -545,6 +590,56 @@ impl RavynBuilder {
         self
     }
 
+    /// OpenAPI tags for every operation of the app (Ravyn's `Ravyn(tags=..)`), before those of
+    /// `Include`s, `Gateway`s and handlers.
+    pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
+        self.docs.tags.extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    /// Whether the app's operations are listed in its OpenAPI document (default `true`).
+    pub fn include_in_schema(mut self, include: bool) -> Self {
+        self.docs.hidden = !include;
+        self
+    }
+
+    /// OpenAPI security schemes (by name) every operation of the app accepts.
+    pub fn security<S: Into<String>>(mut self, schemes: impl IntoIterator<Item = S>) -> Self {
+        self.docs.security.extend(schemes.into_iter().map(Into::into));
+        self
+    }
+
+    /// The OpenAPI document's configuration (Ravyn's `openapi_config`): info, servers, tags,
+    /// security, and the URLs of `/openapi.json` and the docs pages. Wins over
+    /// `Settings::openapi_config`. Feature `openapi`.
+    ///
+    /// ```
+    /// use ravyn_core::openapi::OpenAPIConfig;
+    /// let app = ravyn_core::Ravyn::builder()
+    ///     .openapi_config(OpenAPIConfig::new().title("Shop").docs_url("/swagger"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(app.openapi_json().unwrap().contains(r#""title":"Shop""#));
+    /// ```
+    #[cfg(feature = "openapi")]
+    pub fn openapi_config(mut self, config: crate::openapi::OpenAPIConfig) -> Self {
+        self.openapi_config = Some(config);
+        self
+    }
+
+    /// Whether the app builds and serves its OpenAPI document and docs pages (Ravyn's
+    /// `enable_openapi`, default `true`). Wins over `Settings::enable_openapi`. Feature `openapi`.
+    ///
+    /// ```
+    /// let app = ravyn_core::Ravyn::builder().enable_openapi(false).build().unwrap();
+    /// assert!(app.openapi_json().is_none());
+    /// ```
+    #[cfg(feature = "openapi")]
+    pub fn enable_openapi(mut self, enable: bool) -> Self {
+        self.enable_openapi = Some(enable);
+        self
+    }
+
     /// Checks the configuration and builds the app.
     ///
     /// ```
@@ -567,6 +662,7 @@ impl RavynBuilder {
                 .max_buffered_body_per_connection
                 .unwrap_or_else(|| settings.max_buffered_body_per_connection()),
             shutdown_timeout: self.shutdown_timeout.unwrap_or_else(|| settings.shutdown_timeout()),
+            max_connections: self.max_connections.unwrap_or_else(|| settings.max_connections()),
         };
         if config.max_header_size < 1024 {
             return Err(ConfigError::Invalid {
@@ -576,6 +672,9 @@ impl RavynBuilder {
                     config.max_header_size
                 ),
             });
+        }
+        if config.max_connections == 0 {
+            return Err(ConfigError::Invalid { field: "max_connections", reason: "must be above zero".to_owned() });
         }
         if config.header_read_timeout.is_zero() {
             return Err(ConfigError::Invalid { field: "header_read_timeout", reason: "must be above zero".to_owned() });
@@ -591,16 +690,17 @@ impl RavynBuilder {
         }
         let mut router = Router::new(config.redirect_slashes);
         let mut route_permissions = Vec::new();
-        for route in flatten(&self.routes, &self.permissions) {
+        let flat = flatten(&self.routes, &self.permissions);
+        for route in &flat {
             let spec = route.handler.spec();
             for method in spec.methods() {
                 route_permissions.push((format!("{method} {}", route.path), route.permissions.clone()));
             }
-            let permissions = Permissions::new(route.permissions);
+            let permissions = Permissions::new(route.permissions.clone());
             let endpoint = RouteEndpoint::new(
-                route.handler,
+                route.handler.clone(),
                 &spec,
-                route.middleware,
+                route.middleware.clone(),
                 permissions,
                 config.max_body_size,
                 config.debug,
@@ -610,6 +710,38 @@ impl RavynBuilder {
         }
         let session_config = self.session_config.or_else(|| settings.session_config());
         let sessions = session_config.map(SessionManager::new).transpose()?.map(SessionStep::new);
+        #[cfg(feature = "openapi")]
+        let openapi = if self.enable_openapi.unwrap_or_else(|| settings.enable_openapi()) {
+            let openapi_config = self.openapi_config.or_else(|| settings.openapi_config()).unwrap_or_default();
+            let sources = crate::openapi::document::Sources {
+                config: &openapi_config,
+                app: &self.docs,
+                session_cookie: sessions.as_ref().map(|s| s.manager().cookie_name()),
+            };
+            let document = crate::openapi::document::build(&sources, &flat);
+            let bytes = bytes::Bytes::from(serde_json::to_vec(&document).map_err(|e| ConfigError::Invalid {
+                field: "openapi_config",
+                reason: format!("the document does not serialize: {e}"),
+            })?);
+            for (path, handler) in crate::openapi::docs::routes(&openapi_config, &bytes) {
+                let route = crate::routing::Gateway::with_path(path, handler);
+                for flat in flatten(std::slice::from_ref(&route), &[]) {
+                    let spec = flat.handler.spec();
+                    let endpoint = Arc::new(RouteEndpoint::new(
+                        flat.handler,
+                        &spec,
+                        Vec::new(),
+                        Permissions::new(Vec::new()),
+                        config.max_body_size,
+                        config.debug,
+                    )?);
+                    router.add(&flat.path, spec.methods(), spec.name(), || endpoint.clone())?;
+                }
+            }
+            Some(bytes)
+        } else {
+            None
+        };
         let cors = self.cors_config.or_else(|| settings.cors_config());
         let cors = cors.map(|c| CorsStep::new(&c)).transpose()?;
         let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(|c| CsrfStep::new(&c)).transpose()?;
@@ -628,6 +760,8 @@ impl RavynBuilder {
                 builtins: Builtins { cors, sessions, csrf, identity },
                 hooks,
                 route_permissions,
+                #[cfg(feature = "openapi")]
+                openapi,
             }),
         })
     }

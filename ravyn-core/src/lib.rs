@@ -19,6 +19,10 @@ pub mod handler;
 mod header_timeout;
 pub mod lifecycle;
 pub mod middleware;
+#[cfg(feature = "openapi")]
+pub mod openapi;
+#[cfg(feature = "openapi")]
+mod operation;
 mod pipeline;
 mod protocol;
 pub mod request;
@@ -44,7 +48,7 @@ pub use ravyn_auth;
 pub use request::{PathParams, Request};
 pub use response::{Html, IntoResponse, Json, Redirect, Response};
 pub use routing::{Gateway, Include, Route};
-pub use server::shutdown_signal;
+pub use server::{shutdown_signal, MAX_URI_LENGTH};
 pub use settings::{DefaultSettings, Settings};
 pub use spec::{ArgSource, ArgSpec, BodyPolicy, Needs, RouteSpec};
 
@@ -65,4 +69,10 @@ pub mod __private {
         permission.into()
     }
     pub use crate::auth::ArcPermission;
+    /// What the route attributes' OpenAPI code uses.
+    #[cfg(feature = "openapi")]
+    pub mod openapi {
+        pub use crate::openapi::probe::{required_schema, ReturnProbe, ViaDescribe, ViaUnknown};
+        pub use crate::openapi::{schema_of, ExtraResponse, OperationSpec, SchemaFn};
+    }
 }

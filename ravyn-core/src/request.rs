@@ -68,9 +68,9 @@ pub(crate) struct RequestContext {
 pub(crate) enum CsrfToken {
     /// Issued on this request (its cookie goes out with the response), or submitted and checked.
     Issued(Box<str>),
-    /// The valid token cookie the request carried: `Cookie` header number `header`, from byte
-    /// `start`. Kept as a position so that keeping a valid cookie copies nothing.
-    Carried { header: usize, start: usize },
+    /// The valid token cookie the request carried: `Cookie` header number `header`, bytes
+    /// `start..end`. Kept as a position so that keeping a valid cookie copies nothing.
+    Carried { header: usize, start: usize, end: usize },
 }
 
 /// The path parameters captured by the matched route, percent-decoded.
@@ -316,9 +316,9 @@ impl Request {
     pub fn csrf_token(&self) -> Option<&str> {
         match self.inner.context.csrf_token.as_ref()? {
             CsrfToken::Issued(token) => Some(token),
-            CsrfToken::Carried { header, start } => {
+            CsrfToken::Carried { header, start, end } => {
                 let header = self.inner.head.headers.get_all(http::header::COOKIE).iter().nth(*header)?;
-                let token = header.as_bytes().get(*start..*start + crate::csrf::TOKEN_LEN)?;
+                let token = header.as_bytes().get(*start..*end)?;
                 std::str::from_utf8(token).ok()
             }
         }

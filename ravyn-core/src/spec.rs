@@ -230,7 +230,24 @@ pub struct RouteSpec {
     body: BodyPolicy,
     description: Option<&'static str>,
     permissions: &'static [&'static str],
+    #[cfg(feature = "openapi")]
+    openapi: Option<OperationRef>,
 }
+
+/// An operation's documentation, compared by identity (it holds function pointers).
+#[cfg(feature = "openapi")]
+#[derive(Debug, Clone, Copy)]
+struct OperationRef(&'static crate::operation::OperationSpec);
+
+#[cfg(feature = "openapi")]
+impl PartialEq for OperationRef {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl Eq for OperationRef {}
 
 impl RouteSpec {
     /// A route named `name` (the handler's function name) at `path` for `methods`, answering
@@ -252,6 +269,8 @@ impl RouteSpec {
             body: BodyPolicy::Buffered { limit: None },
             description: None,
             permissions: &[],
+            #[cfg(feature = "openapi")]
+            openapi: None,
         }
     }
 
@@ -312,6 +331,23 @@ impl RouteSpec {
     /// app: [`Ravyn::route_permissions`](crate::Ravyn::route_permissions) has every level's).
     pub const fn permissions(&self) -> &'static [&'static str] {
         self.permissions
+    }
+
+    /// Declares the operation's OpenAPI documentation (the route attributes pass what they read
+    /// from the attribute and the signature). Feature `openapi`.
+    #[cfg(feature = "openapi")]
+    pub const fn with_openapi(mut self, operation: &'static crate::operation::OperationSpec) -> Self {
+        self.openapi = Some(OperationRef(operation));
+        self
+    }
+
+    /// The operation's OpenAPI documentation, if declared. Feature `openapi`.
+    #[cfg(feature = "openapi")]
+    pub const fn openapi(&self) -> Option<&'static crate::operation::OperationSpec> {
+        match self.openapi {
+            Some(operation) => Some(operation.0),
+            None => None,
+        }
     }
 
     /// The handler's name.

@@ -74,6 +74,9 @@ pub(crate) struct RouteAttr {
     pub(crate) status_code: u16,
     /// `permissions = [..]`: each permission expression, in order (empty without the key).
     pub(crate) permissions: Vec<Expr>,
+    /// The OpenAPI keys (`summary`, `tags`, `responses(...)`, ...).
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) openapi: crate::openapi::OpenApiAttr,
     /// The media type a body without `Content-Type` is read as; `None`: such a body is a 415.
     pub(crate) default_content_type: Option<LitStr>,
 }
@@ -105,9 +108,17 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
     let mut status_code: Option<u16> = None;
     let mut methods: Option<Vec<String>> = None;
     let mut permissions: Option<Vec<Expr>> = None;
+    let mut openapi = crate::openapi::OpenApiAttr::default();
     let mut default_content_type: Option<LitStr> = None;
     while !input.is_empty() {
         let key: Ident = input.parse()?;
+        if crate::openapi::is_key(&key) {
+            crate::openapi::parse_value(&key, input, &mut openapi)?;
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+            continue;
+        }
         input.parse::<Token![=]>()?;
         if key == "status_code" {
             let value: Expr = input.parse()?;
@@ -138,9 +149,10 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
             ));
         } else {
             let expected = match verb {
-                Verb::Route => "`methods`, `status_code`, `default_content_type` or `permissions`",
-                _ => "`status_code`, `default_content_type` or `permissions`",
+                Verb::Route => "`methods`, `status_code`, `default_content_type`, `permissions`",
+                _ => "`status_code`, `default_content_type`, `permissions`",
             };
+            let expected = format!("{expected} or an OpenAPI key ({})", crate::openapi::KEYS.join(", "));
             return Err(error_spanned(
                 &key,
                 format_args!("unknown argument `{key}` in #[{}]; expected {expected}", verb.attr_name()),
@@ -169,6 +181,7 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
         status_code: status_code.unwrap_or_else(|| verb.default_status()),
         permissions: permissions.unwrap_or_default(),
         default_content_type,
+        openapi,
     })
 }
 

@@ -137,6 +137,7 @@ impl ToTokens for Handler<'_> {
         let request = Ident::new("__ravyn_request", Span::mixed_site());
         let body = self.call_body(&request);
         let empty_body_check = self.empty_body_check();
+        let allow_deprecated = self.rust_deprecated().then(|| quote!(#[allow(deprecated)]));
 
         tokens.extend(quote! {
             #(#outer_attrs)*
@@ -150,6 +151,7 @@ impl ToTokens for Handler<'_> {
                     #spec
                 }
 
+                #allow_deprecated
                 fn call(
                     &self,
                     #request: ::ravyn::__private::Request,
@@ -222,6 +224,10 @@ impl Handler<'_> {
         let permission_names: Vec<String> = self.attr.permissions.iter().map(permission_name).collect();
         let permission_names =
             (!permission_names.is_empty()).then(|| quote!(.with_permissions(&[#(#permission_names),*])));
+        #[cfg(feature = "openapi")]
+        let openapi = crate::openapi::operation(&self.attr.openapi, self.function, &self.args, self.rust_deprecated());
+        #[cfg(not(feature = "openapi"))]
+        let openapi = TokenStream::new();
         quote! {{
             #[allow(unused_imports)]
             use ::ravyn::__private::probe::{ViaExtractor as _, ViaName as _};
@@ -232,7 +238,14 @@ impl Handler<'_> {
                 .with_args(args)
                 #description
                 #permission_names
+                #openapi
         }}
+    }
+
+    /// Whether the function carries Rust's `#[deprecated]` (documented as deprecated; the
+    /// generated call of it must not warn).
+    fn rust_deprecated(&self) -> bool {
+        self.function.attrs.iter().any(|attr| attr.path().is_ident("deprecated"))
     }
 
     /// `Handler::permissions`, when the attribute lists any: each element goes through a function
@@ -375,7 +388,7 @@ fn split_attrs(attrs: &[Attribute]) -> (Vec<&Attribute>, Vec<&Attribute>) {
 }
 
 /// Whether a type mentions `impl Trait`, which cannot be named outside the function.
-fn contains_impl(ty: &Type) -> bool {
+pub(crate) fn contains_impl(ty: &Type) -> bool {
     ty.to_token_stream().into_iter().any(|token| has_impl(&token))
 }
 

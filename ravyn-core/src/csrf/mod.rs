@@ -42,7 +42,6 @@ mod step;
 mod token;
 
 pub(crate) use step::CsrfStep;
-pub(crate) use token::TOKEN_LEN;
 
 use crate::error::ConfigError;
 use http::{HeaderName, Method};

@@ -55,7 +55,7 @@ impl CsrfStep {
             for (name, value) in ravyn_session::incoming::pairs(header) {
                 if name == self.cookie.get_name() && self.signer.verify(value) {
                     let start = value.as_ptr() as usize - header.as_ptr() as usize;
-                    return Some(CsrfToken::Carried { header: index, start });
+                    return Some(CsrfToken::Carried { header: index, start, end: start + value.len() });
                 }
             }
         }

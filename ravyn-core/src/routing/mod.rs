@@ -32,6 +32,30 @@ pub struct Route {
     kind: RouteKind,
     middleware: Vec<ArcMiddleware>,
     permissions: Vec<ArcPermission>,
+    docs: RouteDocs,
+}
+
+/// What a level (the app, an `Include`, a `Gateway`) says about the OpenAPI operations under it:
+/// tags, whether they are listed, security schemes. Read by the `openapi` feature only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RouteDocs {
+    /// Tags, outermost level first.
+    pub(crate) tags: Vec<String>,
+    /// `false` at any level leaves the operations out.
+    pub(crate) hidden: bool,
+    /// Security scheme names, outermost level first.
+    pub(crate) security: Vec<String>,
+}
+
+impl RouteDocs {
+    /// These docs inside `outer`'s.
+    pub(crate) fn within(&self, outer: &RouteDocs) -> RouteDocs {
+        let mut tags = outer.tags.clone();
+        tags.extend(self.tags.iter().filter(|t| !outer.tags.contains(t)).cloned());
+        let mut security = outer.security.clone();
+        security.extend(self.security.iter().filter(|s| !outer.security.contains(s)).cloned());
+        RouteDocs { tags, hidden: outer.hidden || self.hidden, security }
+    }
 }
 
 #[derive(Clone)]
@@ -91,6 +115,40 @@ impl Route {
         self.permissions.extend(permissions);
         self
     }
+
+    /// OpenAPI tags for every operation of this route (Ravyn's `Gateway(tags=..)`,
+    /// `Include(tags=..)`), after the enclosing levels' and before the handler's own.
+    ///
+    /// ```
+    /// # use ravyn_core::{BoxFuture, Handler, Request, Response, RouteSpec, IntoResponse};
+    /// # struct Login;
+    /// # impl Handler for Login {
+    /// #     fn spec(&self) -> RouteSpec { RouteSpec::new("login", "/login", &["POST"], 201) }
+    /// #     fn call(&self, _: Request) -> BoxFuture<'static, Response> { Box::pin(async { ().into_response() }) }
+    /// # }
+    /// use ravyn_core::{Gateway, Include};
+    /// let api = Include::new("/api", vec![Gateway::new(Login).tags(["auth"])]).tags(["api"]).security(["session"]);
+    /// let internal = Include::new("/internal", vec![]).include_in_schema(false);
+    /// # let _ = (api, internal);
+    /// ```
+    pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
+        self.docs.tags.extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    /// Whether this route's operations are listed in the OpenAPI document (default `true`;
+    /// `false` at any level wins).
+    pub fn include_in_schema(mut self, include: bool) -> Self {
+        self.docs.hidden = !include;
+        self
+    }
+
+    /// OpenAPI security schemes (by name) that this route's operations accept, added to the
+    /// enclosing levels'.
+    pub fn security<S: Into<String>>(mut self, schemes: impl IntoIterator<Item = S>) -> Self {
+        self.docs.security.extend(schemes.into_iter().map(Into::into));
+        self
+    }
 }
 
 /// Registers one handler, as Ravyn's `Gateway(handler=...)`.
@@ -111,6 +169,7 @@ impl Gateway {
             kind: RouteKind::Gateway { prefix: path.into(), handler: Arc::new(handler) },
             middleware: Vec::new(),
             permissions: Vec::new(),
+            docs: RouteDocs::default(),
         }
     }
 }
@@ -127,6 +186,7 @@ impl Include {
             kind: RouteKind::Include { path: path.into(), routes },
             middleware: Vec::new(),
             permissions: Vec::new(),
+            docs: RouteDocs::default(),
         }
     }
 }
@@ -139,13 +199,19 @@ pub(crate) struct FlatRoute {
     /// Every level's permissions, outermost first: the app's, each `Include`'s, the `Gateway`'s,
     /// the handler's.
     pub(crate) permissions: Vec<ArcPermission>,
+    /// The OpenAPI docs of every level above and at it (the app's excluded).
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) docs: RouteDocs,
 }
 
-/// The routes, flat; `app_permissions` go first in every route's permissions.
+/// The routes as the router sees them: every `Gateway` with its full path (prefixes of the
+/// enclosing `Include`s and its own), its middleware, permissions and docs; `app_permissions` go
+/// first in every route's permissions. The router and the OpenAPI document both read this one
+/// walk, so they cannot disagree about paths.
 pub(crate) fn flatten(routes: &[Route], app_permissions: &[ArcPermission]) -> Vec<FlatRoute> {
     let mut out = Vec::new();
     for route in routes {
-        flatten_into(route, "", &[], app_permissions, &mut out);
+        flatten_into(route, "", &[], app_permissions, &RouteDocs::default(), &mut out);
     }
     out
 }
@@ -155,12 +221,14 @@ fn flatten_into(
     prefix: &str,
     outer: &[ArcMiddleware],
     outer_permissions: &[ArcPermission],
+    docs: &RouteDocs,
     out: &mut Vec<FlatRoute>,
 ) {
     let mut middleware = outer.to_vec();
     middleware.extend(route.middleware.iter().cloned());
     let mut permissions = outer_permissions.to_vec();
     permissions.extend(route.permissions.iter().cloned());
+    let docs = route.docs.within(docs);
     match &route.kind {
         RouteKind::Gateway { prefix: own, handler } => {
             permissions.extend(handler.permissions());
@@ -169,12 +237,13 @@ fn flatten_into(
                 handler: handler.clone(),
                 middleware,
                 permissions,
+                docs,
             });
         }
         RouteKind::Include { path, routes } => {
             let prefix = join_paths(prefix, path);
             for child in routes {
-                flatten_into(child, &prefix, &middleware, &permissions, out);
+                flatten_into(child, &prefix, &middleware, &permissions, &docs, out);
             }
         }
     }
