@@ -48,6 +48,44 @@ fn the_request_path_in_architecture_md_names_functions_that_exist() {
     assert!(checked >= 20, "only {checked} functions checked");
 }
 
+/// ARCHITECTURE.md states the built-in steps' order once ("The built-in steps"); the code fixes it
+/// in `Guarded::run` (ravyn-core/src/pipeline.rs), which starts a request at the first step that
+/// runs, in order. This test reads both and checks they agree, identity included.
+#[test]
+fn the_built_in_steps_order_in_architecture_md_is_the_pipelines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let section = page.split("## The built-in steps").nth(1).unwrap().split("\n## ").next().unwrap();
+    let named: Vec<String> = section
+        .lines()
+        .filter(|line| {
+            line.split_once(". ").is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        })
+        .filter_map(|line| line.split("**").nth(1).map(str::to_lowercase))
+        .collect();
+    let stepped: Vec<&str> = named
+        .iter()
+        .filter_map(|name| match name.as_str() {
+            "sessions" => Some("sessions"),
+            "csrf" => Some("csrf"),
+            "identity" => Some("identity"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stepped, ["sessions", "csrf", "identity"], "ARCHITECTURE.md lists {named:?}");
+    assert!(named.first().is_some_and(|n| n == "cors"), "CORS is the outermost step: {named:?}");
+
+    let pipeline = std::fs::read_to_string(root.join("ravyn-core/src/pipeline.rs")).unwrap();
+    let guarded = pipeline.split("impl Rest for Guarded<'_>").nth(1).unwrap().split("\nimpl ").next().unwrap();
+    let at = |step: &str| {
+        guarded.find(&format!("builtins.{step}")).unwrap_or_else(|| panic!("Guarded::run does not start at {step}"))
+    };
+    assert!(
+        at("sessions") < at("csrf") && at("csrf") < at("identity"),
+        "Guarded::run's order differs from ARCHITECTURE.md"
+    );
+}
+
 /// The modules `ravyn-core`'s `crate::` paths name in `module` (its file, or every file under its
 /// folder), outside comments and `#[cfg(test)]` code.
 fn dependencies(src: &Path, module: &str, modules: &[String]) -> std::collections::BTreeSet<String> {

@@ -57,6 +57,10 @@ pub(crate) struct RequestContext {
     /// Set by the CSRF step: the token issued on this request, or where the valid one it carried
     /// sits.
     pub(crate) csrf_token: Option<CsrfToken>,
+    /// Set by the identity step: who is calling.
+    pub(crate) identity: Option<crate::auth::Identity>,
+    /// Set by the identity step when the app has a `jwt_config`.
+    pub(crate) jwt: Option<ravyn_auth::JwtManager>,
 }
 
 /// The CSRF token of a request, as the CSRF step left it.
@@ -141,6 +145,10 @@ impl Request {
         let (mut head, body) = request.into_parts();
         let context = head.extensions.remove::<RequestContext>().unwrap_or_default();
         Request { inner: Box::new(RequestInner { head, body: into_body(body), context }) }
+    }
+
+    pub(crate) fn context(&self) -> &RequestContext {
+        &self.inner.context
     }
 
     pub(crate) fn context_mut(&mut self) -> &mut RequestContext {

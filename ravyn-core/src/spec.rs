@@ -229,6 +229,7 @@ pub struct RouteSpec {
     args: &'static [ArgSpec],
     body: BodyPolicy,
     description: Option<&'static str>,
+    permissions: &'static [&'static str],
     #[cfg(feature = "openapi")]
     openapi: Option<OperationRef>,
 }
@@ -267,6 +268,7 @@ impl RouteSpec {
             args: &[],
             body: BodyPolicy::Buffered { limit: None },
             description: None,
+            permissions: &[],
             #[cfg(feature = "openapi")]
             openapi: None,
         }
@@ -308,6 +310,27 @@ impl RouteSpec {
     pub const fn with_description(mut self, description: &'static str) -> Self {
         self.description = Some(description);
         self
+    }
+
+    /// Declares the names of the handler's own permissions (the route attribute's
+    /// `permissions = [..]`, as written), for documentation (OpenAPI: a route with permissions
+    /// may answer 401 and 403). The permissions themselves come from
+    /// [`Handler::permissions`](crate::Handler::permissions).
+    ///
+    /// ```
+    /// use ravyn_core::RouteSpec;
+    /// let spec = RouteSpec::new("me", "/me", &["GET"], 200).with_permissions(&["IsAuthenticated"]);
+    /// assert_eq!(spec.permissions(), ["IsAuthenticated"]);
+    /// ```
+    pub const fn with_permissions(mut self, permissions: &'static [&'static str]) -> Self {
+        self.permissions = permissions;
+        self
+    }
+
+    /// The names of the handler's own permissions (not those of its `Gateway`, `Include`s or
+    /// app: [`Ravyn::route_permissions`](crate::Ravyn::route_permissions) has every level's).
+    pub const fn permissions(&self) -> &'static [&'static str] {
+        self.permissions
     }
 
     /// Declares the operation's OpenAPI documentation (the route attributes pass what they read
