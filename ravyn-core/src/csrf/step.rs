@@ -112,7 +112,11 @@ impl CsrfStep {
     /// verification, nothing copied.
     fn carried_token(&self, request: &Request, binding: &Binding) -> Option<CsrfToken> {
         let (value, header, start) = self.token_cookie(request).ok()??;
-        self.signer.verify(value, binding.as_bytes()).then_some(CsrfToken::Carried { header, start, end: start + value.len() })
+        self.signer.verify(value, binding.as_bytes()).then_some(CsrfToken::Carried {
+            header,
+            start,
+            end: start + value.len(),
+        })
     }
 
     /// The token an unsafe request submitted: the header, else a `csrf_token` form field.
