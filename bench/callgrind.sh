@@ -130,7 +130,8 @@ for app in $APPS; do
     [ -n "$total" ] || total=$(sed -n 's/^totals: \([0-9]*\).*/\1/p' "$dump" | head -n1)
     printf '| %s | %s | %s | %s |\n' "$app" "$scenario" "$requests" "$(awk -v t="$total" -v r="$requests" 'BEGIN { printf "%.0f", t / r }')"
     if [ "$FUNCTIONS" -gt 0 ]; then
-      callgrind_annotate --threshold=100 "$dump" 2>/dev/null | sed -n '/^Ir/,$p' | head -n $((FUNCTIONS + 3)) >&2
+      # `head` closes the pipe early: under pipefail that is not a failure of the run.
+      { callgrind_annotate --threshold=100 "$dump" 2>/dev/null | sed -n '/^Ir/,$p' | head -n $((FUNCTIONS + 3)) >&2; } || true
     fi
     [ "${KEEP:-0}" = 1 ] && cp "$dump" "${TMPDIR:-/tmp}/callgrind.$app.$scenario.out"
     rm -f "$dump"
