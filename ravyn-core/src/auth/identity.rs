@@ -286,59 +286,63 @@ impl IdentityStep {
     /// loader. `Err` is the response to send instead (a store or a loader that failed).
     async fn identify(&self, request: &Request) -> Result<Identity, Response> {
         let challenge = self.jwt.is_some();
-        let mut identity = Identity::anonymous(challenge, AuthError::missing());
-        let mut credentials = None;
+        // Why the caller is not authenticated, until it is: boxed into the identity only then
+        // (an authenticated request allocates no error).
+        let mut failure = Some(AuthError::missing());
+        let mut token = None;
+        let done = move |token, failure: Option<AuthError>| Identity {
+            token,
+            user: None,
+            user_type: "",
+            failure: failure.map(Arc::new),
+            challenge,
+        };
         if let Some((jwt, header)) = &self.jwt {
             match jwt.bearer(request.headers().get(header).map(HeaderValue::as_bytes)) {
-                Ok(token) => match jwt.authenticate::<serde_json::Value>(token).await {
-                    Ok(token) => {
-                        let token = Arc::new(token);
-                        identity.token = Some(token.clone());
-                        identity.failure = None;
-                        credentials = Some(Credentials::Token(token));
+                Ok(bearer) => match jwt.authenticate::<serde_json::Value>(bearer).await {
+                    Ok(verified) => {
+                        token = Some(Arc::new(verified));
+                        failure = None;
                     }
                     // The token store did not answer: not the client's fault, and not a 401.
                     Err(error) if error.status() >= 500 => {
                         return Err(auth_exception(&error, false).into_response());
                     }
                     // A bad token is refused as such, even if a session could identify the caller.
-                    Err(error) => {
-                        identity.failure = Some(Arc::new(error));
-                        return Ok(identity);
-                    }
+                    Err(error) => return Ok(done(None, Some(error))),
                 },
                 // No bearer token at all: the caller may still be logged in by its session.
                 Err(error)
                     if matches!(error.kind(), AuthErrorKind::MissingToken | AuthErrorKind::UnsupportedScheme) =>
                 {
-                    identity.failure = Some(Arc::new(error));
+                    failure = Some(error);
                 }
-                Err(error) => {
-                    identity.failure = Some(Arc::new(error));
-                    return Ok(identity);
-                }
+                Err(error) => return Ok(done(None, Some(error))),
             }
         }
-        let Some(loader) = &self.loader else { return Ok(identity) };
-        if credentials.is_none() {
-            credentials = self.session_credentials(request).await?;
-        }
-        let Some(credentials) = credentials else { return Ok(identity) };
-        let from_token = matches!(credentials, Credentials::Token(_));
+        let Some(loader) = &self.loader else { return Ok(done(token, failure)) };
+        let credentials = match &token {
+            Some(token) => Credentials::Token(token.clone()),
+            None => match self.session_credentials(request).await? {
+                Some(credentials) => credentials,
+                None => return Ok(done(None, failure)),
+            },
+        };
+        let from_token = token.is_some();
         match loader.load(credentials).await {
             Ok(Some(user)) => {
+                let mut identity = done(token, None);
                 identity.user = Some(user);
                 identity.user_type = loader.user_type();
-                identity.failure = None;
+                Ok(identity)
             }
             // A valid token whose subject is no longer a user (deleted, disabled): not authenticated.
             Ok(None) if from_token => {
-                identity.failure = Some(Arc::new(AuthError::invalid("the token's subject is not a known user")));
+                Ok(done(token, Some(AuthError::invalid("the token's subject is not a known user"))))
             }
-            Ok(None) => identity.failure = Some(Arc::new(AuthError::missing())),
-            Err(exception) => return Err(exception.into_response()),
+            Ok(None) => Ok(done(token, Some(AuthError::missing()))),
+            Err(exception) => Err(exception.into_response()),
         }
-        Ok(identity)
     }
 
     /// The session as credentials, when the app has sessions and this one holds anything.
