@@ -179,13 +179,17 @@ struct RingVerifier {
 
 fn new_verifier(alg: &Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifier>, Error> {
     let alg = *alg;
+    Ok(Box::new(RingVerifier { alg, key: verifier_key(alg, key)? }))
+}
+
+fn verifier_key(alg: Algorithm, key: &DecodingKey) -> Result<VerifierKey, Error> {
     if key.family() != alg.family() {
         return Err(invalid_key());
     }
     let public = |verification: &'static dyn sig::VerificationAlgorithm| -> Result<VerifierKey, Error> {
         Ok(VerifierKey::Public(verification, key.try_get_as_bytes()?.to_vec()))
     };
-    let key = if let Some(hmac_alg) = hmac_algorithm(alg) {
+    Ok(if let Some(hmac_alg) = hmac_algorithm(alg) {
         VerifierKey::Hmac(hmac::Key::new(hmac_alg, key.try_get_as_bytes()?))
     } else if let Some(params) = rsa_verification(alg) {
         match key.kind() {
@@ -198,13 +202,12 @@ fn new_verifier(alg: &Algorithm, key: &DecodingKey) -> Result<Box<dyn JwtVerifie
         public(&sig::ED25519)?
     } else {
         return Err(new_error(ErrorKind::UnsupportedAlgorithm));
-    };
-    Ok(Box::new(RingVerifier { alg, key }))
+    })
 }
 
-impl Verifier<Vec<u8>> for RingVerifier {
-    fn verify(&self, msg: &[u8], signature: &Vec<u8>) -> Result<(), signature::Error> {
-        let verified = match &self.key {
+impl VerifierKey {
+    fn verifies(&self, msg: &[u8], signature: &[u8]) -> bool {
+        let verified = match self {
             VerifierKey::Hmac(key) => hmac::verify(key, msg, signature),
             VerifierKey::Public(verification, der) => {
                 sig::UnparsedPublicKey::new(*verification, der).verify(msg, signature)
@@ -213,7 +216,17 @@ impl Verifier<Vec<u8>> for RingVerifier {
                 sig::RsaPublicKeyComponents { n, e }.verify(params, msg, signature)
             }
         };
-        verified.map_err(|_| signature::Error::new())
+        verified.is_ok()
+    }
+}
+
+impl Verifier<Vec<u8>> for RingVerifier {
+    fn verify(&self, msg: &[u8], signature: &Vec<u8>) -> Result<(), signature::Error> {
+        if self.key.verifies(msg, signature) {
+            Ok(())
+        } else {
+            Err(signature::Error::new())
+        }
     }
 }
 
@@ -221,6 +234,64 @@ impl JwtVerifier for RingVerifier {
     fn algorithm(&self) -> Algorithm {
         self.alg
     }
+}
+
+/// A verifying key made ready once, at start-up (the HMAC key's padded state computed, the public
+/// key's bytes copied), for the bearer hot path: verifying a token then allocates nothing and
+/// goes through no provider lookup or boxed verifier, where jsonwebtoken's `decode` builds one per
+/// call. The same ring primitives as the provider's verifier, through the same [`VerifierKey`].
+///
+/// For HMAC it also keeps the MAC's state after the header every token minted with this key
+/// starts with (`minted_prefix`: the base64 header and its dot, 65 bytes for ours, so one hash
+/// block): a token with that header is checked by hashing only what follows it.
+pub(crate) struct PreparedVerifier {
+    key: VerifierKey,
+    minted_len: usize,
+    minted_state: Option<hmac::Context>,
+}
+
+impl PreparedVerifier {
+    /// `None` when `key` does not fit `alg` (the caller checked that at start-up already).
+    pub(crate) fn new(alg: crate::Algorithm, key: &DecodingKey, minted_prefix: &[u8]) -> Option<Self> {
+        let key = verifier_key(alg.to_jwt(), key).ok()?;
+        let minted_state = match &key {
+            VerifierKey::Hmac(hmac_key) => {
+                let mut state = hmac::Context::with_key(hmac_key);
+                state.update(minted_prefix);
+                Some(state)
+            }
+            _ => None,
+        };
+        Some(PreparedVerifier { key, minted_len: minted_prefix.len(), minted_state })
+    }
+
+    /// Whether `signature` (raw bytes, base64 already undone) is a valid signature of `msg`.
+    pub(crate) fn verifies(&self, msg: &[u8], signature: &[u8]) -> bool {
+        self.key.verifies(msg, signature)
+    }
+
+    /// [`verifies`](Self::verifies) for a `msg` that starts with the `minted_prefix` given to
+    /// [`new`](Self::new) (the caller compared it): the same answer, from the kept state.
+    pub(crate) fn verifies_minted(&self, msg: &[u8], signature: &[u8]) -> bool {
+        match (&self.minted_state, msg.get(self.minted_len..)) {
+            (Some(state), Some(rest)) => {
+                let mut state = state.clone();
+                state.update(rest);
+                constant_time_eq(state.sign().as_ref(), signature)
+            }
+            _ => self.verifies(msg, signature),
+        }
+    }
+}
+
+/// Whether `a == b`, in time that depends on their lengths only (an HMAC tag's length is the
+/// algorithm's, public). What `ring::hmac::verify` does after computing the tag.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y));
+    std::hint::black_box(diff) == 0
 }
 
 // JWK helpers (jsonwebtoken's `jwk` module). Ravyn does not use JWKs yet; these keep the provider

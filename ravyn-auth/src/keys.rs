@@ -17,8 +17,10 @@ use serde::de::DeserializeOwned;
 
 use crate::algorithm::{Algorithm, KeyFamily};
 use crate::config::{JWTConfig, JWTConfigError};
-use crate::crypto;
+use crate::crypto::{self, PreparedVerifier};
 use crate::error::AuthError;
+use crate::fastpath::{self, Fast};
+use crate::token::Token;
 
 /// The `kid` of a key: 12 base64url characters that fingerprint it, the same in every process
 /// configured with that key (so a fleet needs no key-id setting).
@@ -75,7 +77,26 @@ impl fmt::Display for KeyId {
 
 pub(crate) struct VerifyKey {
     pub(crate) kid: KeyId,
+    /// What jsonwebtoken's `decode` takes (the reference path).
     decoding: DecodingKey,
+    /// The same key made ready for ring once (the fast path).
+    pub(crate) verifier: PreparedVerifier,
+    /// The base64url header of the tokens minted with this key (`{"typ":"JWT","alg":..,"kid":..}`,
+    /// as `Keys::encode` writes it) and the dot after it: a token starting with it needs no header
+    /// decoding, and its HMAC starts from a kept state (`PreparedVerifier::verifies_minted`).
+    pub(crate) minted_prefix: String,
+}
+
+impl VerifyKey {
+    fn new(alg: Algorithm, kid: KeyId, decoding: DecodingKey) -> Result<VerifyKey, String> {
+        let mut header = Header::new(alg.to_jwt());
+        header.kid = Some(kid.0.clone());
+        let json = serde_json::to_vec(&header).map_err(|_| "header did not serialize")?;
+        let minted_prefix = format!("{}.", URL_SAFE_NO_PAD.encode(json));
+        let verifier =
+            PreparedVerifier::new(alg, &decoding, minted_prefix.as_bytes()).ok_or("does not fit the algorithm")?;
+        Ok(VerifyKey { kid, decoding, verifier, minted_prefix })
+    }
 }
 
 /// The keys and the fixed parts of encoding and verifying, built once per manager.
@@ -89,6 +110,11 @@ pub(crate) struct Keys {
     /// configured (and no `aud` when not), type-confused `sub`/`iss`/`aud` refused. Times are
     /// checked by the manager with its clock, so jsonwebtoken's own (system-clock) checks are off.
     validation: Validation,
+    /// The pinned algorithm, and the `iss`/`aud` required when configured: what the fast path
+    /// (`fastpath`) checks, the same rules as `validation`.
+    pub(crate) alg: Algorithm,
+    pub(crate) issuer: Option<String>,
+    pub(crate) audience: Option<String>,
 }
 
 impl fmt::Debug for Keys {
@@ -122,7 +148,7 @@ impl Keys {
             check_secret_len(alg, signing).map_err(|r| JWTConfigError::new("signing_key", r))?;
             let encoding = EncodingKey::from_secret(signing.as_bytes())
                 .map_err(|_| JWTConfigError::new("signing_key", "could not be used as an HMAC key"))?;
-            (encoding, hmac_verify_key(signing).map_err(|r| JWTConfigError::new("signing_key", r))?)
+            (encoding, hmac_verify_key(alg, signing).map_err(|r| JWTConfigError::new("signing_key", r))?)
         };
         let fallbacks = config
             .get_fallback_keys()
@@ -156,7 +182,9 @@ impl Keys {
             required.push("aud");
         }
         validation.set_required_spec_claims(&required);
-        Ok(Keys { encoding, header, ring, validation })
+        let issuer = config.get_issuer().map(str::to_owned);
+        let audience = config.get_audience().map(str::to_owned);
+        Ok(Keys { encoding, header, ring, validation, alg, issuer, audience })
     }
 
     /// Signs `claims` with the primary key.
@@ -169,7 +197,19 @@ impl Keys {
 
     /// Verifies the signature (pinned algorithm, key chosen by `kid` from the ring) and the claims
     /// jsonwebtoken checks, and deserializes the claims. Times are left to the caller.
-    pub(crate) fn decode<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
+    ///
+    /// The fast path decides whatever it models, exactly as [`decode_reference`](Self::decode_reference)
+    /// would (see `fastpath`); anything else goes to the reference.
+    pub(crate) fn decode<C: DeserializeOwned>(&self, token: &str) -> Result<Token<C>, AuthError> {
+        match fastpath::decode(self, token) {
+            Fast::Done(result) => result,
+            Fast::Defer => self.decode_reference(token),
+        }
+    }
+
+    /// [`decode`](Self::decode) by jsonwebtoken's `decode` alone: the reference the fast path is
+    /// tested against, and the path of tokens the fast one does not model.
+    pub(crate) fn decode_reference<T: DeserializeOwned>(&self, token: &str) -> Result<T, AuthError> {
         if self.ring.len() == 1 {
             // One key: verify first, then refuse a `kid` that names another key. Saves parsing
             // the header twice on the common path.
@@ -235,9 +275,9 @@ fn check_secret_len(alg: Algorithm, secret: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn hmac_verify_key(secret: &str) -> Result<VerifyKey, String> {
+fn hmac_verify_key(alg: Algorithm, secret: &str) -> Result<VerifyKey, String> {
     let decoding = DecodingKey::from_secret(secret.as_bytes()).map_err(|_| "could not be used as an HMAC key")?;
-    Ok(VerifyKey { kid: KeyId::of_secret(secret.as_bytes()), decoding })
+    VerifyKey::new(alg, KeyId::of_secret(secret.as_bytes()), decoding)
 }
 
 fn family_name(alg: Algorithm) -> &'static str {
@@ -312,20 +352,21 @@ fn asymmetric_primary(config: &JWTConfig) -> Result<(EncodingKey, VerifyKey), JW
         ));
     }
     let kid = KeyId::of_public_key(decoding.try_get_as_bytes().unwrap_or_default());
-    Ok((encoding, VerifyKey { kid, decoding }))
+    let key = VerifyKey::new(alg, kid, decoding).map_err(|r| JWTConfigError::new("verifying_key", r))?;
+    Ok((encoding, key))
 }
 
 fn fallback_key(alg: Algorithm, key: &str) -> Result<VerifyKey, String> {
     if alg.is_asymmetric() {
         let decoding = parse_public(alg, key)?;
         let kid = KeyId::of_public_key(decoding.try_get_as_bytes().unwrap_or_default());
-        return Ok(VerifyKey { kid, decoding });
+        return VerifyKey::new(alg, kid, decoding);
     }
     if key.is_empty() {
         return Err("must not be empty".into());
     }
     check_secret_len(alg, key)?;
-    hmac_verify_key(key)
+    hmac_verify_key(alg, key)
 }
 
 fn duplicate_kid(ring: &KeyRing<VerifyKey>) -> Option<&KeyId> {

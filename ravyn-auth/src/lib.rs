@@ -127,6 +127,7 @@ pub mod bearer;
 pub mod config;
 mod crypto;
 pub mod error;
+mod fastpath;
 mod keys;
 pub mod manager;
 mod random;
@@ -145,5 +146,7 @@ pub use store::RedisTokenStore;
 pub use store::{MemoryTokenStore, TokenStore};
 pub use token::{Audience, NoClaims, Token, TokenPair, TokenType};
 
+#[cfg(test)]
+mod differential;
 #[cfg(test)]
 mod tests;
