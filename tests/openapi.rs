@@ -619,7 +619,7 @@ fn secured_routes() -> Vec<Route> {
 }
 
 fn statuses(operation: &Value) -> Vec<String> {
-    operation["responses"].as_object().unwrap().keys().cloned().collect()
+    operation["responses"].as_object().expect("responses").keys().cloned().collect()
 }
 
 #[test]
