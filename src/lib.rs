@@ -25,10 +25,10 @@
 //! ```
 
 pub use ravyn_core::{
-    binding, cookie, extract, http, lifecycle, middleware, shutdown_signal, AppConfig, ArcMiddleware, ArgSource,
-    ArgSpec, Body, BodyPolicy, BoxError, BoxFuture, ConfigError, FromRequest, Gateway, HTTPException, Handler, Html,
-    Include, IntoResponse, Json, Middleware, Needs, Next, NotAuthorized, NotFound, PathParams, PermissionDenied, Ravyn,
-    RavynBuilder, Redirect, Request, Response, Route, RouteSpec, Settings,
+    binding, cookie, extract, http, lifecycle, middleware, service, shutdown_signal, AppConfig, ArcMiddleware,
+    ArgSource, ArgSpec, Body, BodyPolicy, BoxError, BoxFuture, ConfigError, FromRequest, Gateway, HTTPException,
+    Handler, Html, Include, IntoResponse, Json, Middleware, Needs, Next, NotAuthorized, NotFound, PathParams,
+    PermissionDenied, Ravyn, RavynBuilder, RavynService, Redirect, Request, Response, Route, RouteSpec, Settings,
 };
 pub use ravyn_macros::{delete, get, patch, post, put, route};
 

@@ -23,6 +23,7 @@ pub mod request;
 pub mod response;
 pub mod routing;
 mod server;
+pub mod service;
 mod session;
 pub mod settings;
 mod spec;
@@ -42,6 +43,7 @@ pub use request::{PathParams, Request};
 pub use response::{Html, IntoResponse, Json, Redirect, Response};
 pub use routing::{Gateway, Include, Route};
 pub use server::shutdown_signal;
+pub use service::RavynService;
 pub use settings::{DefaultSettings, Settings};
 pub use spec::{ArgSource, ArgSpec, BodyPolicy, Needs, RouteSpec};
 

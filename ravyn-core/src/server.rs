@@ -171,7 +171,7 @@ impl Ravyn {
             Ok(()) if body.is_end_stream() => Admission::Ready(Request::from_parts(head, Body::empty(), Some(peer))),
             Ok(()) => {
                 let app = self.clone();
-                Admission::Slow(Box::pin(async move { app.handle_with_body(head, body, peer).await }))
+                Admission::Slow(Box::pin(async move { app.handle_with_body(head, body, Some(peer)).await }))
             }
             // Refused before routing, but still answered through the app's middleware.
             Err(error) => {
@@ -185,8 +185,20 @@ impl Ravyn {
     /// A request with a body: routes it from its head first, so that a request without a route is
     /// answered without reading its body, and the route's body policy applies: a buffered body is
     /// read whole within the route's limit, a streamed one is handed to the handler as it comes.
-    async fn handle_with_body(&self, head: http::request::Parts, body: Incoming, peer: SocketAddr) -> Response {
-        let mut request = Request::from_parts(head, Body::empty(), Some(peer));
+    ///
+    /// Generic over the body, so the app as a tower service ([`Ravyn::into_service`]) takes the
+    /// same path for another server's bodies.
+    pub(crate) async fn handle_with_body<B>(
+        &self,
+        head: http::request::Parts,
+        body: B,
+        peer: Option<SocketAddr>,
+    ) -> Response
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<crate::BoxError>,
+    {
+        let mut request = Request::from_parts(head, Body::empty(), peer);
         let route = match self.route(&mut request) {
             Ok(route) => route,
             Err(miss) => return self.refuse_miss(request, miss).await,
@@ -206,15 +218,15 @@ impl Ravyn {
                     return self.refuse(request, Refusal::Exception(body_too_large(limit))).await;
                 }
                 let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-                request.set_stream(Body::from_http_body(Limited::new(body, limit)));
+                request.set_stream(Body::from_any_body(Limited::new(body, limit)));
             }
-            BodyPolicy::Streamed { limit: None } => request.set_stream(Body::from_http_body(body)),
+            BodyPolicy::Streamed { limit: None } => request.set_stream(Body::from_any_body(body)),
         }
         self.pipeline(request, Target::Route(route)).await
     }
 
     /// Checks the header section's size.
-    fn check_head(&self, head: &http::request::Parts) -> Result<(), HTTPException> {
+    pub(crate) fn check_head(&self, head: &http::request::Parts) -> Result<(), HTTPException> {
         let config = self.config();
         let header_bytes: usize = head.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>()
             + head.uri.path_and_query().map_or(1, |p| p.as_str().len());
@@ -230,7 +242,11 @@ impl Ravyn {
 }
 
 /// Reads a whole body within `limit` bytes.
-async fn read_body(body: Incoming, limit: u64) -> Result<Bytes, HTTPException> {
+async fn read_body<B>(body: B, limit: u64) -> Result<Bytes, HTTPException>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<crate::BoxError>,
+{
     let limited = Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX));
     match limited.collect().await {
         Ok(collected) => Ok(collected.to_bytes()),

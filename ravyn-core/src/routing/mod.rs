@@ -36,6 +36,7 @@ pub struct Route {
 enum RouteKind {
     Gateway { prefix: String, handler: Arc<dyn Handler> },
     Include { path: String, routes: Vec<Route> },
+    Mount { path: String, mount: Arc<crate::service::Mount> },
 }
 
 impl std::fmt::Debug for Route {
@@ -51,6 +52,9 @@ impl std::fmt::Debug for Route {
             RouteKind::Include { path, routes } => {
                 f.debug_struct("Include").field("path", path).field("routes", routes).finish()
             }
+            RouteKind::Mount { path, .. } => {
+                f.debug_struct("Include").field("path", path).field("service", &"..").finish()
+            }
         }
     }
 }
@@ -60,6 +64,23 @@ impl Route {
     /// is the outermost.
     pub fn middleware(mut self, middleware: impl Into<ArcMiddleware>) -> Self {
         self.middleware.push(middleware.into());
+        self
+    }
+
+    /// Adds a tower layer around this route (or every route of this `Include`), in the same list
+    /// as [`middleware`](Self::middleware): the first added, layer or middleware, is the
+    /// outermost. Any `tower::Layer` whose service takes `http::Request<B>` and answers
+    /// `http::Response<_>` fits (see [`IntoLayerMiddleware`](crate::service::IntoLayerMiddleware));
+    /// its errors answer 408 (a timeout), 503 (overload) or 500 in Ravyn's `{"detail": ...}` shape.
+    ///
+    /// ```
+    /// use ravyn_core::{Include, Route};
+    /// use std::time::Duration;
+    /// let api: Route = Include::new("/api", vec![]).layer(tower::timeout::TimeoutLayer::new(Duration::from_secs(10)));
+    /// # let _ = api;
+    /// ```
+    pub fn layer<L: crate::service::IntoLayerMiddleware>(mut self, layer: L) -> Self {
+        self.middleware.push(layer.into_middleware());
         self
     }
 }
@@ -92,6 +113,30 @@ impl Include {
     pub fn new(path: impl Into<String>, routes: Vec<Route>) -> Route {
         Route { kind: RouteKind::Include { path: path.into(), routes }, middleware: Vec::new() }
     }
+
+    /// Mounts a tower `Service` (an axum `Router`, a tower-http service, another Ravyn app's
+    /// [`into_service`](crate::Ravyn::into_service)) at `path`: it receives every method at
+    /// `path` and below, with `path` removed from the request's path (`/api/users?page=2` under
+    /// `/api` arrives as `/users?page=2`), its body streamed as it arrives. Ravyn's built-in steps
+    /// and the app's and enclosing `Include`s' middleware run around it as around any route; its
+    /// errors answer as a layer's do (408, 503, 500).
+    ///
+    /// ```
+    /// use ravyn_core::{Include, Ravyn};
+    /// let inner = Ravyn::builder().build().unwrap().into_service();
+    /// let app = Ravyn::builder().routes(vec![Include::service("/inner", inner)]).build().unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn service<S>(path: impl Into<String>, service: S) -> Route
+    where
+        S: tower::Service<http::Request<crate::Body>> + Send + 'static,
+        S::Response: crate::service::IntoRavynResponse,
+        S::Error: Into<crate::BoxError>,
+        S::Future: Send + 'static,
+    {
+        let mount = Arc::new(crate::service::Mount::new(service));
+        Route { kind: RouteKind::Mount { path: path.into(), mount }, middleware: Vec::new() }
+    }
 }
 
 /// One handler with its full path and the middleware around it, outermost first.
@@ -122,6 +167,13 @@ fn flatten_into(route: &Route, prefix: &str, outer: &[ArcMiddleware], out: &mut 
             let prefix = join_paths(prefix, path);
             for child in routes {
                 flatten_into(child, &prefix, &middleware, out);
+            }
+        }
+        RouteKind::Mount { path, mount } => {
+            let prefix = join_paths(prefix, path);
+            let handler: Arc<dyn Handler> = Arc::new(mount.handler(&prefix));
+            for path in crate::service::Mount::paths(&prefix) {
+                out.push(FlatRoute { path, handler: handler.clone(), middleware: middleware.clone() });
             }
         }
     }
