@@ -14,6 +14,8 @@
 # (the same request with CSRF off: the baseline hello-csrf is compared with).
 # Knobs: DURATION=4s WARMUP=2s CONNECTIONS=8; RAVYN_BIN (our server binary; default: the release
 # login example built here with --no-default-features, as bench/run.sh builds it);
+# RAVYN_ENV (extra environment for our server, space-separated NAME=value, e.g.
+# "SESSION_STORE=postgres" with a RAVYN_BIN built with the store features);
 # BENCH_TARGET_DIR for the peers in bench/ (built by bench/run.sh); FUNCTIONS=N prints callgrind's
 # top N functions per run (inclusive of nothing: self cost) beside the total; KEEP=1 keeps the dumps.
 set -euo pipefail
@@ -55,7 +57,11 @@ start() { # app extra-env...
   local app=$1; shift
   # No HOST: valgrind names its control pipes after $HOST, and callgrind_control looks them up
   # under its own (the example binds 127.0.0.1 by default).
-  env PORT=$PORT WORKER_THREADS=2 LOGIN_FAST_HASH=1 SESSION_SECRET=$SESSION_SECRET RUST_LOG=warn "$@" \
+  # The previous server's listener may linger a moment after it exits.
+  for _ in $(seq 50); do ss -ltn | grep -q "127.0.0.1:$PORT " || break; sleep 0.1; done
+  local app_env=()
+  [ "$app" = ravyn ] && read -r -a app_env <<<"${RAVYN_ENV:-}"
+  env PORT=$PORT WORKER_THREADS=2 LOGIN_FAST_HASH=1 SESSION_SECRET=$SESSION_SECRET RUST_LOG=warn "${app_env[@]}" "$@" \
     valgrind --tool=callgrind --callgrind-out-file="$WORK/$app.%p.out" "$(binary "$app")" >"$WORK/$app.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 300); do curl -s -o /dev/null "$(url /hello)" && return; sleep 0.1; done

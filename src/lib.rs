@@ -128,3 +128,7 @@ pub struct CsrfDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/configurations/cors.md")]
 pub struct CorsDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/security.md")]
+pub struct SecurityDoc;

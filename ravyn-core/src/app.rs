@@ -60,6 +60,9 @@ pub struct AppConfig {
     max_body_size: usize,
     max_header_size: usize,
     header_read_timeout: Duration,
+    body_read_timeout: Duration,
+    http2_max_concurrent_streams: u32,
+    max_buffered_body_per_connection: usize,
     shutdown_timeout: Duration,
 }
 
@@ -83,6 +86,18 @@ impl AppConfig {
     /// How long a client may take to send its headers.
     pub fn header_read_timeout(&self) -> Duration {
         self.header_read_timeout
+    }
+    /// How long a client may take to send a whole buffered request body.
+    pub fn body_read_timeout(&self) -> Duration {
+        self.body_read_timeout
+    }
+    /// How many HTTP/2 streams one connection may have open at once.
+    pub fn http2_max_concurrent_streams(&self) -> u32 {
+        self.http2_max_concurrent_streams
+    }
+    /// How many body bytes one connection's requests may hold buffered at once.
+    pub fn max_buffered_body_per_connection(&self) -> usize {
+        self.max_buffered_body_per_connection
     }
     /// How long graceful shutdown waits for in-flight requests.
     pub fn shutdown_timeout(&self) -> Duration {
@@ -124,6 +139,9 @@ pub struct RavynBuilder {
     max_body_size: Option<usize>,
     max_header_size: Option<usize>,
     header_read_timeout: Option<Duration>,
+    body_read_timeout: Option<Duration>,
+    http2_max_concurrent_streams: Option<u32>,
+    max_buffered_body_per_connection: Option<usize>,
     shutdown_timeout: Option<Duration>,
     session_config: Option<SessionConfig>,
     csrf_config: Option<CSRFConfig>,
@@ -333,10 +351,50 @@ impl RavynBuilder {
 
     /// How long a client may take to send a request's headers, counted from the connection's
     /// start or the end of its previous request (default 30 s); then the connection is closed.
-    /// Also how long a keep-alive connection may sit idle. Requests being handled (their bodies
-    /// being read included) are not cut by it.
+    /// Also how long a keep-alive connection may sit idle. A request being handled is not cut by
+    /// it; reading its body counts as handling, and is bounded by
+    /// [`body_read_timeout`](Self::body_read_timeout) instead.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = Some(timeout);
+        self
+    }
+
+    /// How long a client may take to send a whole buffered request body, counted from the end
+    /// of its headers, however steadily it trickles (default 30 s); then it is answered
+    /// `408 {"detail": ...}` and the connection closed. Must be above zero.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = ravyn_core::Ravyn::builder().body_read_timeout(Duration::from_secs(10)).build().unwrap();
+    /// assert_eq!(app.config().body_read_timeout(), Duration::from_secs(10));
+    /// ```
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = Some(timeout);
+        self
+    }
+
+    /// How many HTTP/2 streams (requests) one connection may have open at once (default 64;
+    /// hyper's own default is 200). At least 1.
+    ///
+    /// ```
+    /// let app = ravyn_core::Ravyn::builder().http2_max_concurrent_streams(16).build().unwrap();
+    /// assert_eq!(app.config().http2_max_concurrent_streams(), 16);
+    /// ```
+    pub fn http2_max_concurrent_streams(mut self, streams: u32) -> Self {
+        self.http2_max_concurrent_streams = Some(streams);
+        self
+    }
+
+    /// How many body bytes one connection's requests may hold buffered at once, across its
+    /// HTTP/2 streams (default 8 MiB). The first body being read on a connection is bounded by its
+    /// route's limit only; another that would take the connection past this is answered `413`.
+    ///
+    /// ```
+    /// let app = ravyn_core::Ravyn::builder().max_buffered_body_per_connection(4 << 20).build().unwrap();
+    /// assert_eq!(app.config().max_buffered_body_per_connection(), 4 << 20);
+    /// ```
+    pub fn max_buffered_body_per_connection(mut self, bytes: usize) -> Self {
+        self.max_buffered_body_per_connection = Some(bytes);
         self
     }
 
@@ -429,6 +487,13 @@ impl RavynBuilder {
             max_body_size: self.max_body_size.unwrap_or_else(|| settings.max_body_size()),
             max_header_size: self.max_header_size.unwrap_or_else(|| settings.max_header_size()),
             header_read_timeout: self.header_read_timeout.unwrap_or_else(|| settings.header_read_timeout()),
+            body_read_timeout: self.body_read_timeout.unwrap_or_else(|| settings.body_read_timeout()),
+            http2_max_concurrent_streams: self
+                .http2_max_concurrent_streams
+                .unwrap_or_else(|| settings.http2_max_concurrent_streams()),
+            max_buffered_body_per_connection: self
+                .max_buffered_body_per_connection
+                .unwrap_or_else(|| settings.max_buffered_body_per_connection()),
             shutdown_timeout: self.shutdown_timeout.unwrap_or_else(|| settings.shutdown_timeout()),
         };
         if config.max_header_size < 1024 {
@@ -442,6 +507,15 @@ impl RavynBuilder {
         }
         if config.header_read_timeout.is_zero() {
             return Err(ConfigError::Invalid { field: "header_read_timeout", reason: "must be above zero".to_owned() });
+        }
+        if config.body_read_timeout.is_zero() {
+            return Err(ConfigError::Invalid { field: "body_read_timeout", reason: "must be above zero".to_owned() });
+        }
+        if config.http2_max_concurrent_streams == 0 {
+            return Err(ConfigError::Invalid {
+                field: "http2_max_concurrent_streams",
+                reason: "must be at least 1".to_owned(),
+            });
         }
         let mut router = Router::new(config.redirect_slashes);
         for route in flatten(&self.routes) {

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod binding;
 mod body;
+mod body_read;
 mod catch_panic;
 pub mod cors;
 pub mod csrf;

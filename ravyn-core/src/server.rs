@@ -3,6 +3,7 @@
 
 use crate::app::{body_too_large, Ravyn};
 use crate::body::Body;
+use crate::body_read::{read_body, BodyBudget, Reservation};
 use crate::handler::BoxFuture;
 use crate::header_timeout::{self, Activity};
 use crate::pipeline::Target;
@@ -12,9 +13,8 @@ use crate::response::Response;
 use crate::routing::Refusal;
 use crate::spec::BodyPolicy;
 use crate::HTTPException;
-use bytes::Bytes;
 use http::StatusCode;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::Limited;
 use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 #[cfg(feature = "http2")]
@@ -93,11 +93,16 @@ impl Ravyn {
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::debug!(%error, "could not set TCP_NODELAY");
             }
-            let connection = Arc::new(ConnectionContext { app: self.clone(), peer, activity: Activity::new() });
+            let connection = Arc::new(ConnectionContext {
+                app: self.clone(),
+                peer,
+                activity: Activity::new(),
+                bodies: BodyBudget::new(self.config().max_buffered_body_per_connection()),
+            });
             let context = connection.clone();
             let service = hyper::service::service_fn(move |request| {
                 let context = context.clone();
-                let admission = context.app.admit(request, context.peer);
+                let admission = context.app.admit(request, context.peer, &context.bodies);
                 // Not boxed: hyper keeps one heap slot per connection for the in-flight request's
                 // future and reuses it, so boxing it again would cost an allocation per request.
                 // The future is small (a `Request` is one pointer, and the layers up to the
@@ -152,6 +157,8 @@ impl Ravyn {
             let mut http2 = http2::Builder::new(hyper_util::rt::TokioExecutor::new());
             http2
                 .timer(hyper_util::rt::TokioTimer::new())
+                // hyper's default is 200; each stream may hold a body being read (security review H1).
+                .max_concurrent_streams(config.http2_max_concurrent_streams())
                 .max_header_list_size(u32::try_from(config.max_header_size() * 2).unwrap_or(u32::MAX));
             http2
         };
@@ -165,13 +172,16 @@ impl Ravyn {
     /// Checks a request's head, before its future is made. Only the common case (no body to
     /// read, nothing refused) is handled in place by the request's future; the others become
     /// boxed futures here, so that nothing of theirs (the request head, an error) widens it.
-    fn admit(&self, request: http::Request<Incoming>, peer: SocketAddr) -> Admission {
+    fn admit(&self, request: http::Request<Incoming>, peer: SocketAddr, bodies: &BodyBudget) -> Admission {
         let (head, body) = request.into_parts();
         match self.check_head(&head) {
             Ok(()) if body.is_end_stream() => Admission::Ready(Request::from_parts(head, Body::empty(), Some(peer))),
             Ok(()) => {
                 let app = self.clone();
-                Admission::Slow(Box::pin(async move { app.handle_with_body(head, body, Some(peer)).await }))
+                let reservation = Reservation::new(bodies);
+                Admission::Slow(Box::pin(
+                    async move { app.handle_with_body(head, body, Some(peer), reservation).await },
+                ))
             }
             // Refused before routing, but still answered through the app's middleware.
             Err(error) => {
@@ -184,7 +194,9 @@ impl Ravyn {
 
     /// A request with a body: routes it from its head first, so that a request without a route is
     /// answered without reading its body, and the route's body policy applies: a buffered body is
-    /// read whole within the route's limit, a streamed one is handed to the handler as it comes.
+    /// read whole within the route's limit and `body_read_timeout`, its bytes counted against the
+    /// connection's budget until the answer is made; a streamed one is handed to the handler as it
+    /// comes.
     ///
     /// Generic over the body, so the app as a tower service ([`Ravyn::into_service`]) takes the
     /// same path for another server's bodies.
@@ -193,9 +205,10 @@ impl Ravyn {
         head: http::request::Parts,
         body: B,
         peer: Option<SocketAddr>,
+        mut reservation: Reservation,
     ) -> Response
     where
-        B: hyper::body::Body<Data = Bytes> + Send + 'static,
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<crate::BoxError>,
     {
         let mut request = Request::from_parts(head, Body::empty(), peer);
@@ -207,7 +220,12 @@ impl Ravyn {
         match route.body {
             BodyPolicy::Buffered { limit } => {
                 let limit = limit.unwrap_or(self.config().max_body_size() as u64);
-                let read = if announced > limit { Err(body_too_large(limit)) } else { read_body(body, limit).await };
+                let timeout = self.config().body_read_timeout();
+                let read = if announced > limit {
+                    Err(body_too_large(limit))
+                } else {
+                    read_body(body, limit, timeout, &mut reservation).await
+                };
                 match read {
                     Ok(bytes) => request.set_body(bytes),
                     Err(error) => return self.refuse(request, Refusal::Exception(error)).await,
@@ -222,7 +240,9 @@ impl Ravyn {
             }
             BodyPolicy::Streamed { limit: None } => request.set_stream(Body::from_any_body(body)),
         }
-        self.pipeline(request, Target::Route(route)).await
+        let response = self.pipeline(request, Target::Route(route)).await;
+        drop(reservation);
+        response
     }
 
     /// Checks the header section's size.
@@ -238,23 +258,6 @@ impl Ravyn {
             ));
         }
         Ok(())
-    }
-}
-
-/// Reads a whole body within `limit` bytes.
-async fn read_body<B>(body: B, limit: u64) -> Result<Bytes, HTTPException>
-where
-    B: hyper::body::Body<Data = Bytes>,
-    B::Error: Into<crate::BoxError>,
-{
-    let limited = Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX));
-    match limited.collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(body_too_large(limit)),
-        Err(error) => {
-            tracing::debug!(%error, "request body could not be read");
-            Err(HTTPException::new(StatusCode::BAD_REQUEST, "The request body could not be read."))
-        }
     }
 }
 
@@ -305,12 +308,14 @@ enum Admission {
 }
 
 /// What a connection's requests share: the app, the peer's address and the connection's
-/// [`Activity`] for its header read timeout. One allocation per connection, one reference count
+/// [`Activity`] for its header read timeout, its [`BodyBudget`]. One allocation per connection, one reference count
 /// per request.
 struct ConnectionContext {
     app: Ravyn,
     peer: SocketAddr,
     activity: Activity,
+    /// The body bytes the connection's requests hold buffered, across HTTP/2 streams.
+    bodies: BodyBudget,
 }
 
 impl AsRef<Activity> for Arc<ConnectionContext> {

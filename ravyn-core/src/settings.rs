@@ -51,6 +51,24 @@ pub trait Settings: Send + Sync + 'static {
         Duration::from_secs(30)
     }
 
+    /// How long a client may take to send a whole buffered request body, however steadily it
+    /// trickles; then it is answered `408`. Default 30 seconds.
+    fn body_read_timeout(&self) -> Duration {
+        Duration::from_secs(30)
+    }
+
+    /// How many HTTP/2 streams (requests) one connection may have open at once. Default 64.
+    fn http2_max_concurrent_streams(&self) -> u32 {
+        64
+    }
+
+    /// How many body bytes one connection's requests may hold buffered at once, across its
+    /// HTTP/2 streams; a body that would pass it is answered `413` (the first body being read on
+    /// a connection is bounded by its route's limit only). Default 8 MiB.
+    fn max_buffered_body_per_connection(&self) -> usize {
+        8 * 1024 * 1024
+    }
+
     /// How long graceful shutdown waits for in-flight requests. Default 30 seconds.
     fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(30)

@@ -1,4 +1,5 @@
-//! The attribute's own arguments: `("/path", status_code = N, methods = [..])`.
+//! The attribute's own arguments: `("/path", status_code = N, methods = [..],
+//! default_content_type = "..")`.
 
 use crate::diagnostic::error_spanned;
 use proc_macro2::{Span, TokenStream};
@@ -71,6 +72,8 @@ pub(crate) struct RouteAttr {
     pub(crate) methods: Vec<String>,
     /// The status, explicit or the verb's default.
     pub(crate) status_code: u16,
+    /// The media type a body without `Content-Type` is read as; `None`: such a body is a 415.
+    pub(crate) default_content_type: Option<LitStr>,
 }
 
 /// Parses the tokens inside `#[verb(...)]`.
@@ -99,6 +102,7 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
 
     let mut status_code: Option<u16> = None;
     let mut methods: Option<Vec<String>> = None;
+    let mut default_content_type: Option<LitStr> = None;
     while !input.is_empty() {
         let key: Ident = input.parse()?;
         input.parse::<Token![=]>()?;
@@ -108,6 +112,11 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
                 return Err(duplicate(&key));
             }
             status_code = Some(parse_status(&value)?);
+        } else if key == "default_content_type" {
+            if default_content_type.is_some() {
+                return Err(duplicate(&key));
+            }
+            default_content_type = Some(parse_media_type(input)?);
         } else if key == "methods" && verb == Verb::Route {
             if methods.is_some() {
                 return Err(duplicate(&key));
@@ -121,8 +130,8 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
             ));
         } else {
             let expected = match verb {
-                Verb::Route => "`methods` or `status_code`",
-                _ => "`status_code`",
+                Verb::Route => "`methods`, `status_code` or `default_content_type`",
+                _ => "`status_code` or `default_content_type`",
             };
             return Err(error_spanned(
                 &key,
@@ -146,7 +155,12 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
             ))
         }
     };
-    Ok(RouteAttr { path, methods, status_code: status_code.unwrap_or_else(|| verb.default_status()) })
+    Ok(RouteAttr {
+        path,
+        methods,
+        status_code: status_code.unwrap_or_else(|| verb.default_status()),
+        default_content_type,
+    })
 }
 
 fn duplicate(key: &Ident) -> syn::Error {
@@ -166,6 +180,25 @@ fn parse_status(value: &Expr) -> syn::Result<u16> {
             hint,
         )),
     }
+}
+
+/// `default_content_type = "application/json"`: a media type the binder reads.
+fn parse_media_type(input: ParseStream<'_>) -> syn::Result<LitStr> {
+    let hint = "default_content_type = \"application/json\" or \"application/x-www-form-urlencoded\"";
+    let value: Expr = input.parse()?;
+    let Expr::Lit(ExprLit { lit: Lit::Str(media), .. }) = &value else {
+        return Err(error_spanned(&value, "`default_content_type` must be a string literal", hint));
+    };
+    let text = media.value().to_ascii_lowercase();
+    let readable = text == "application/json" || text == "application/x-www-form-urlencoded" || text.ends_with("+json");
+    if !readable || text.contains(';') {
+        return Err(error_spanned(
+            media,
+            format_args!("`default_content_type = {:?}` is not a body type the binder reads", media.value()),
+            hint,
+        ));
+    }
+    Ok(media.clone())
 }
 
 fn status_in_range(int: &LitInt) -> Option<u16> {

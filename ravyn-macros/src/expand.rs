@@ -272,6 +272,10 @@ impl Handler<'_> {
             TokenStream::new()
         } else {
             let vars: Vec<&Ident> = bound.iter().map(|(var, _)| var).collect();
+            let default_content_type = self.attr.default_content_type.as_ref().map(|media| {
+                let media = media.value().to_ascii_lowercase();
+                quote!(.default_content_type(#media))
+            });
             let mut slots = probed.iter().map(|(slot, _)| slot);
             let lookups = bound.iter().map(|(var, arg)| {
                 let ty = &arg.ty;
@@ -294,7 +298,7 @@ impl Handler<'_> {
             // The binder borrows the request; its block ends before the request moves into the call.
             quote! {
                 let (#(#vars,)*) = {
-                    let mut #binder = ::ravyn::__private::Binder::new(&#request);
+                    let mut #binder = ::ravyn::__private::Binder::new(&#request)#default_content_type;
                     #(#lookups)*
                     match (#binder.is_ok(), #(#vars,)*) {
                         (true, #(::core::option::Option::Some(#vars),)*) => (#(#vars,)*),

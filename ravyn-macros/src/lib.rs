@@ -43,6 +43,9 @@
 //!    parameter, percent-decoded and parsed into its type;
 //! 3. an argument named `data` or `payload` is the whole body, JSON or an urlencoded form by its
 //!    content type (any other content type answers 415); a handler takes one or the other;
+//!    a non-empty body without a `Content-Type` is not read at all (415): a cross-site `fetch` can
+//!    send one without a CORS preflight. A route that must accept such bodies says what they are:
+//!    `#[post("/hook", default_content_type = "application/json")]`;
 //! 4. any other argument is a query parameter; when the handler has no `data`/`payload`, the same
 //!    top-level key of a JSON or form body overrides it.
 //!
@@ -89,7 +92,7 @@
 //! unbalanced or empty brace, a parameter name that is not an identifier, the same parameter
 //! twice, a catch-all that is not the last segment), two `Request` arguments, both `data` and
 //! `payload`, a function that is not `async`, generic or takes `self`, a `status_code` that is not
-//! an integer literal in `100..=999`, an unknown attribute argument, and `#[route]` without
+//! an integer literal in `100..=999`, a `default_content_type` the binder cannot read, an unknown attribute argument, and `#[route]` without
 //! `methods` or with an unknown method are all compile errors pointing at the offending tokens,
 //! with a hint saying how to fix them.
 

@@ -68,6 +68,8 @@ enum BodyKind {
     Empty,
     Json,
     Form,
+    /// A body with no `Content-Type`, and none assumed by the route.
+    Untyped,
     Unsupported,
 }
 
@@ -94,6 +96,7 @@ enum BodyKind {
 /// ```
 pub struct Binder<'r> {
     request: &'r Request,
+    default_content_type: Option<&'static str>,
     query: Option<Vec<(Cow<'r, str>, Cow<'r, str>)>>,
     body: BodyFields<'r>,
     errors: Vec<FieldError>,
@@ -103,7 +106,40 @@ pub struct Binder<'r> {
 impl<'r> Binder<'r> {
     /// A binder for `request`. Nothing is parsed until an argument asks for it.
     pub fn new(request: &'r Request) -> Self {
-        Binder { request, query: None, body: BodyFields::NotParsed, errors: Vec::new(), rejection: None }
+        Binder {
+            request,
+            default_content_type: None,
+            query: None,
+            body: BodyFields::NotParsed,
+            errors: Vec::new(),
+            rejection: None,
+        }
+    }
+
+    /// The media type a body without a `Content-Type` header is read as (a route attribute's
+    /// `default_content_type = "..."`). Without it such a body is not parsed: `415`. A browser
+    /// sends a cross-site `fetch` with a `Blob` body without a `Content-Type`, and so without a
+    /// CORS preflight; reading it as JSON would let another site post JSON with the user's
+    /// cookies (security review M3, the class of FastAPI's CVE-2021-32677).
+    ///
+    /// ```
+    /// use ravyn_core::binding::Binder;
+    /// let request = ravyn_core::Request::builder()
+    ///     .method(http::Method::POST)
+    ///     .uri("/items")
+    ///     .body(r#"{"name":"pen"}"#)
+    ///     .build();
+    /// let mut binder = Binder::new(&request);
+    /// assert_eq!(binder.query_or_body::<String>("name"), None);
+    /// assert_eq!(binder.into_error_response().status_code(), 415);
+    ///
+    /// let mut binder = Binder::new(&request).default_content_type("application/json");
+    /// assert_eq!(binder.query_or_body::<String>("name").as_deref(), Some("pen"));
+    /// ```
+    #[must_use]
+    pub fn default_content_type(mut self, media: &'static str) -> Self {
+        self.default_content_type = Some(media);
+        self
     }
 
     /// A path parameter named `name`, parsed into `T`.
@@ -147,7 +183,7 @@ impl<'r> Binder<'r> {
     /// form is `415`; a malformed body is a 400 naming the problem.
     pub fn body<T: DeserializeOwned>(&mut self) -> Option<T> {
         let request = self.request;
-        let result = match body_kind(request) {
+        let result = match body_kind(request, self.default_content_type) {
             BodyKind::Empty => T::deserialize(MissingValue),
             BodyKind::Json => match serde_json::from_slice::<T>(request.body()) {
                 Ok(value) => Ok(value),
@@ -159,6 +195,10 @@ impl<'r> Binder<'r> {
             },
             BodyKind::Form => {
                 serde_urlencoded::from_bytes::<T>(request.body()).map_err(|e| ValueError::custom_from(&e))
+            }
+            BodyKind::Untyped => {
+                self.rejection = Some(untyped_body());
+                return None;
             }
             BodyKind::Unsupported => {
                 let media = request.content_type().unwrap_or_default();
@@ -215,7 +255,7 @@ impl<'r> Binder<'r> {
             return;
         }
         let request = self.request;
-        self.body = match body_kind(request) {
+        self.body = match body_kind(request, self.default_content_type) {
             BodyKind::Json => match serde_json::from_slice::<serde_json::Value>(request.body()) {
                 Ok(serde_json::Value::Object(map)) => BodyFields::Json(map),
                 Ok(_) => BodyFields::None,
@@ -225,6 +265,10 @@ impl<'r> Binder<'r> {
                 }
             },
             BodyKind::Form => BodyFields::Form(form_urlencoded::parse(request.body()).collect()),
+            BodyKind::Untyped => {
+                self.rejection = Some(untyped_body());
+                BodyFields::None
+            }
             BodyKind::Empty | BodyKind::Unsupported => BodyFields::None,
         };
     }
@@ -260,12 +304,19 @@ fn json_field<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, Value
     }
 }
 
-fn body_kind(request: &Request) -> BodyKind {
+fn untyped_body() -> HTTPException {
+    HTTPException::new(
+        415,
+        "The request body has no Content-Type; expected application/json or application/x-www-form-urlencoded.",
+    )
+}
+
+fn body_kind(request: &Request, default_content_type: Option<&str>) -> BodyKind {
     if request.body().is_empty() {
         return BodyKind::Empty;
     }
-    match request.content_type() {
-        None => BodyKind::Json,
+    match request.content_type().or(default_content_type) {
+        None => BodyKind::Untyped,
         Some(media) if media.eq_ignore_ascii_case("application/json") => BodyKind::Json,
         Some(media) if media.len() > 5 && media[media.len() - 5..].eq_ignore_ascii_case("+json") => BodyKind::Json,
         Some(media) if media.eq_ignore_ascii_case("application/x-www-form-urlencoded") => BodyKind::Form,

@@ -164,7 +164,7 @@ impl<E> Router<E> {
                 Some(_) => String::new(),
                 None => format!("{path}/"),
             };
-            if !alternative.is_empty() && self.matcher.at(&alternative).is_ok() {
+            if is_same_origin_path(&alternative) && self.matcher.at(&alternative).is_ok() {
                 let location = match query {
                     Some(query) => format!("{alternative}?{query}"),
                     None => alternative,
@@ -174,6 +174,13 @@ impl<E> Router<E> {
         }
         Refusal::Exception(HTTPException::new(StatusCode::NOT_FOUND, "Not Found"))
     }
+}
+
+/// Whether `path` can only be read as a path on this origin when sent as `Location`: it starts
+/// with one `/`, and has no `\` (browsers read `/\evil.com` as `//evil.com`, another host;
+/// security review L4). Anything else is answered 404 rather than redirected.
+fn is_same_origin_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.contains('\\')
 }
 
 fn allow_header<E>(methods: &[(Method, RouteEntry<E>)]) -> HeaderValue {

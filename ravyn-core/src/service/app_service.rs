@@ -2,6 +2,7 @@
 
 use crate::app::Ravyn;
 use crate::body::{Body, BoxError};
+use crate::body_read::{BodyBudget, Reservation};
 use crate::handler::BoxFuture;
 use crate::request::{Request, RequestContext};
 use crate::routing::Refusal;
@@ -57,7 +58,9 @@ impl Ravyn {
         if body.is_end_stream() {
             return self.handle(Request::from_parts(head, Body::empty(), client_addr)).await.into_http();
         }
-        self.handle_with_body(head, body, client_addr).await.into_http()
+        // No connection to share a budget of buffered bytes with: the route's own limit applies.
+        let reservation = Reservation::new(&BodyBudget::new(usize::MAX));
+        self.handle_with_body(head, body, client_addr, reservation).await.into_http()
     }
 }
 
