@@ -1,7 +1,8 @@
 //! The smallest Ravyn app: `GET /hello` → `{"message":"hello"}`.
 //!
 //! Run it with `cargo run --example hello`; `HOST` (default 127.0.0.1) and `PORT` (default 8000)
-//! choose where it listens.
+//! choose where it listens, `MAX_CONNECTIONS` how many connections it serves at once (default
+//! 10,000).
 
 use ravyn::{get, Gateway, Json, Ravyn};
 use serde_json::{json, Value};
@@ -14,7 +15,11 @@ async fn hello() -> Json<Value> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt().with_env_filter(env_filter()).init();
-    let app = Ravyn::builder().routes(vec![Gateway::new(hello)]).build()?;
+    let mut app = Ravyn::builder().routes(vec![Gateway::new(hello)]);
+    if let Ok(max) = std::env::var("MAX_CONNECTIONS") {
+        app = app.max_connections(max.parse().map_err(|e| format!("MAX_CONNECTIONS: {e}"))?);
+    }
+    let app = app.build()?;
     let listener = tokio::net::TcpListener::bind(listen_address()).await?;
     println!("Listening on http://{}", listener.local_addr()?);
     app.serve_listener(listener).await?;

@@ -25,17 +25,42 @@
 //! ```
 
 pub use ravyn_core::{
-    binding, cookie, extract, http, lifecycle, middleware, service, shutdown_signal, AppConfig, ArcMiddleware,
+    auth, binding, cookie, extract, http, lifecycle, middleware, service, shutdown_signal, AppConfig, ArcMiddleware,
     ArgSource, ArgSpec, Body, BodyPolicy, BoxError, BoxFuture, ConfigError, FromRequest, Gateway, HTTPException,
     Handler, Html, Include, IntoResponse, Json, Middleware, Needs, Next, NotAuthorized, NotFound, PathParams,
     PermissionDenied, Ravyn, RavynBuilder, RavynService, Redirect, Request, Response, Route, RouteSpec, Settings,
+    MAX_URI_LENGTH,
 };
 pub use ravyn_macros::{delete, get, patch, post, put, route};
 
 /// Configuration objects, as Ravyn's `ravyn.config`.
 pub mod config {
+    #[cfg(feature = "openapi")]
+    pub use ravyn_core::openapi::OpenAPIConfig;
+    pub use ravyn_core::ravyn_auth::{Algorithm, JWTConfig, JWTConfigError};
     pub use ravyn_core::ravyn_session::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
     pub use ravyn_core::{CORSConfig, CSRFConfig};
+}
+
+/// JWT tokens: the [`JwtManager`](jwt::JwtManager) that issues, verifies, refreshes and revokes
+/// them, the [`Token`](jwt::Token) claims, errors, token stores and clocks (`ravyn-auth`). The
+/// web side (the identity step, [`AuthUser`](auth::AuthUser), [`Claims`](auth::Claims),
+/// permissions) is in [`auth`].
+pub mod jwt {
+    #[cfg(feature = "redis")]
+    pub use ravyn_core::ravyn_auth::RedisTokenStore;
+    pub use ravyn_core::ravyn_auth::{
+        bearer_token, store, Audience, AuthError, AuthErrorKind, Clock, JwtManager, KeyId, ManualClock,
+        MemoryTokenStore, NoClaims, StoreError, SystemClock, Token, TokenPair, TokenStore, TokenType, MAX_TOKEN_LEN,
+    };
+}
+
+/// OpenAPI 3.1 (feature `openapi`, on by default): [`OpenAPIConfig`](openapi::OpenAPIConfig), the
+/// pieces of the document, and [`schemars`](openapi::schemars), whose `JsonSchema` derive
+/// describes argument and response types. The guide is `docs/openapi.md`.
+#[cfg(feature = "openapi")]
+pub mod openapi {
+    pub use ravyn_core::openapi::*;
 }
 
 /// Sessions: the [`Session`](session::Session) map `request.session()` returns, the pieces for
@@ -65,6 +90,9 @@ pub mod testing {
 
 /// The names most apps import: `use ravyn::prelude::*;`.
 pub mod prelude {
+    pub use crate::auth::{
+        AllowAny, AuthUser, Claims, DenyAll, IsAuthenticated, IsAuthenticatedOrReadOnly, Permission,
+    };
     pub use crate::{
         delete, get, patch, post, put, route, Gateway, HTTPException, Include, IntoResponse, Json, Ravyn, Redirect,
         Request, Response, Settings,
@@ -121,6 +149,10 @@ pub struct SessionConfigDoc;
 #[doc = include_str!("../docs/configurations/session-stores.md")]
 pub struct SessionStoresDoc;
 
+#[cfg(all(doctest, feature = "openapi"))]
+#[doc = include_str!("../docs/openapi.md")]
+pub struct OpenApiDoc;
+
 #[cfg(doctest)]
 #[doc = include_str!("../docs/configurations/csrf.md")]
 pub struct CsrfDoc;
@@ -128,6 +160,14 @@ pub struct CsrfDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/configurations/cors.md")]
 pub struct CorsDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/configurations/jwt.md")]
+pub struct JwtConfigDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/permissions.md")]
+pub struct PermissionsDoc;
 
 #[cfg(doctest)]
 #[doc = include_str!("../docs/security.md")]

@@ -35,7 +35,7 @@ async fn login(email: String, password: String, remember: Option<bool>) -> Json<
     Json(json!({"email": email, "password_len": password.len(), "remember": remember}))
 }
 
-#[derive(Debug, Deserialize, serde::Serialize)]
+#[derive(Debug, Deserialize, serde::Serialize, schemars::JsonSchema)]
 struct Item {
     name: String,
     price: f64,

@@ -45,7 +45,7 @@ async fn login(request: Request, email: String, password: String) -> Result<Json
     Ok(Json(json!({"email": email, "path": request.path()})))
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, schemars::JsonSchema)]
 struct Item {
     name: String,
     price: f64,

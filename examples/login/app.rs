@@ -3,13 +3,15 @@
 // Shared by the example binary and the integration tests; each uses part of it.
 #![allow(dead_code, unreachable_pub)]
 
+#[path = "../common/users.rs"]
+mod users;
+
 use ravyn::config::{CORSConfig, CSRFConfig, CookieFormat, SameSite, SessionConfig};
 use ravyn::session::{Clock, SessionStore};
 use ravyn::{get, post, Gateway, HTTPException, Json, Ravyn, Request};
-use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Value};
-use std::num::NonZeroU32;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use users::{authenticate, random_secret, User};
 
 /// The example's configuration, read from the environment.
 #[derive(Clone)]
@@ -42,6 +44,9 @@ pub struct Options {
     pub sql_store: Option<SqlStoreOptions>,
     /// What the app's shutdown hook stops (set by `open_sql_store`).
     pub background: Background,
+    /// `DOCS_ASSETS=local`: the docs pages load their scripts from the app itself (build with
+    /// `--features embedded-docs`) instead of a CDN.
+    pub docs_local: bool,
 }
 
 /// The SQL store the environment asks for: `SESSION_STORE=postgres|mysql|sqlite`, `DATABASE_URL`
@@ -179,6 +184,13 @@ impl Options {
             .map(|list| list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect())
             .unwrap_or_default();
         let (store, sql_store) = store_from_env()?;
+        let docs_local = std::env::var("DOCS_ASSETS").is_ok_and(|v| v == "local");
+        if docs_local && !cfg!(feature = "embedded-docs") {
+            return Err(
+                "DOCS_ASSETS=local needs the embedded-docs feature: cargo run --features embedded-docs --example login"
+                    .into(),
+            );
+        }
         Ok(Options {
             secret,
             https_only,
@@ -191,6 +203,7 @@ impl Options {
             store,
             sql_store,
             background: Background::default(),
+            docs_local,
         })
     }
 
@@ -208,6 +221,7 @@ impl Options {
             store: None,
             sql_store: None,
             background: Background::default(),
+            docs_local: false,
         }
     }
 
@@ -337,56 +351,8 @@ fn store_from_env() -> Result<(Option<Arc<dyn SessionStore>>, Option<SqlStoreOpt
     }
 }
 
-fn random_secret() -> Result<String, Box<dyn std::error::Error>> {
-    let mut bytes = [0u8; 32];
-    SystemRandom::new().fill(&mut bytes).map_err(|_| "the system random generator failed")?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// A demo user, with a PBKDF2-HMAC-SHA256 password hash.
-struct User {
-    id: u64,
-    email: &'static str,
-    /// Kept only for `LOGIN_FAST_HASH=1` benchmark runs.
-    plain: &'static str,
-    salt: [u8; 16],
-    hash: [u8; 32],
-}
-
-const PBKDF2_ITERATIONS: u32 = 100_000;
-
-fn users() -> &'static [User] {
-    static USERS: OnceLock<Vec<User>> = OnceLock::new();
-    USERS.get_or_init(|| {
-        vec![make_user(1, "alice@example.com", "wonderland"), make_user(2, "bob@example.com", "builder")]
-    })
-}
-
-fn make_user(id: u64, email: &'static str, password: &'static str) -> User {
-    let mut salt = [0u8; 16];
-    // A failing system RNG at start-up leaves nothing sensible to do.
-    SystemRandom::new().fill(&mut salt).expect("system random generator");
-    let mut hash = [0u8; 32];
-    ring::pbkdf2::derive(ring::pbkdf2::PBKDF2_HMAC_SHA256, iterations(), &salt, password.as_bytes(), &mut hash);
-    User { id, email, plain: password, salt, hash }
-}
-
-fn iterations() -> NonZeroU32 {
-    NonZeroU32::new(PBKDF2_ITERATIONS).unwrap_or(NonZeroU32::MIN)
-}
-
-fn authenticate(email: &str, password: &str, fast_hash: bool) -> Option<&'static User> {
-    let user = users().iter().find(|u| u.email.eq_ignore_ascii_case(email))?;
-    if fast_hash {
-        return (user.plain == password).then_some(user);
-    }
-    ring::pbkdf2::verify(ring::pbkdf2::PBKDF2_HMAC_SHA256, iterations(), &user.salt, password.as_bytes(), &user.hash)
-        .ok()
-        .map(|()| user)
-}
-
 /// `POST /login`: `email` and `password` from a JSON or form body, or the query.
-#[post("/login")]
+#[post("/login", tags = ["auth"], responses(401 = (HTTPException, "Invalid credentials")))]
 async fn login(request: Request, email: String, password: String) -> Result<Json<Value>, HTTPException> {
     // PBKDF2 is slow on purpose: keep it off the async worker threads.
     let user = tokio::task::spawn_blocking(move || authenticate(&email, &password, false))
@@ -396,7 +362,7 @@ async fn login(request: Request, email: String, password: String) -> Result<Json
 }
 
 /// `POST /login` with `LOGIN_FAST_HASH=1`: plain password comparison, for benchmarks only.
-#[post("/login")]
+#[post("/login", tags = ["auth"], responses(401 = (HTTPException, "Invalid credentials")))]
 async fn login_fast_hash(request: Request, email: String, password: String) -> Result<Json<Value>, HTTPException> {
     start_session(&request, authenticate(&email, &password, true))
 }
@@ -413,7 +379,7 @@ fn start_session(request: &Request, user: Option<&User>) -> Result<Json<Value>, 
 }
 
 /// `GET /profile`: the logged-in user, or 401.
-#[get("/profile")]
+#[get("/profile", tags = ["auth"], security = ["session"], responses(401 = (HTTPException, "Not authenticated")))]
 async fn profile(request: Request) -> Result<Json<Value>, HTTPException> {
     let session = request.session();
     let (Some(id), Some(email)) = (session.get::<u64>("user_id")?, session.get::<String>("email")?) else {
@@ -423,7 +389,7 @@ async fn profile(request: Request) -> Result<Json<Value>, HTTPException> {
 }
 
 /// `POST /logout`: clears the session.
-#[post("/logout")]
+#[post("/logout", tags = ["auth"])]
 async fn logout(request: Request) -> Json<Value> {
     request.session().clear();
     Json(json!({"message": "Logged out"}))
@@ -438,7 +404,7 @@ async fn hello() -> Json<Value> {
 /// Builds the example app.
 pub fn build(options: &Options) -> Result<Ravyn, ravyn::ConfigError> {
     // Hash the demo passwords now, not on the first login.
-    let _ = users();
+    let _ = users::users();
     let login_route = if options.fast_hash { Gateway::new(login_fast_hash) } else { Gateway::new(login) };
     let mut routes = vec![login_route, Gateway::new(profile), Gateway::new(logout), Gateway::new(hello)];
     let mut session = options.session_config();
@@ -463,12 +429,34 @@ pub fn build(options: &Options) -> Result<Ravyn, ravyn::ConfigError> {
         }
         builder = builder.cors_config(cors);
     }
+    #[cfg(feature = "openapi")]
+    {
+        builder = builder.openapi_config(options.openapi_config());
+    }
     builder.routes(routes).build()
+}
+
+impl Options {
+    /// The document's info, and where the docs pages load their assets from.
+    #[cfg(feature = "openapi")]
+    pub fn openapi_config(&self) -> ravyn::config::OpenAPIConfig {
+        use ravyn::openapi::{DocsAssets, Tag};
+        let config = ravyn::config::OpenAPIConfig::new()
+            .title("Ravyn login example")
+            .version("1.0.0")
+            .summary("Sessions in a signed cookie: log in, read the profile, log out.")
+            .tags([Tag::new("auth").description("Logging in and out, and who is logged in")]);
+        if self.docs_local {
+            config.assets(DocsAssets::Served { prefix: "/docs/assets" })
+        } else {
+            config
+        }
+    }
 }
 
 /// `GET /csrf` (with `CSRF=1`): the CSRF token, for a front end that cannot read the cookie (one
 /// on another origin) to send back in `X-CSRFToken`.
-#[get("/csrf")]
+#[get("/csrf", tags = ["auth"])]
 async fn csrf_token(request: Request) -> Json<Value> {
     Json(json!({"csrf_token": request.csrf_token()}))
 }

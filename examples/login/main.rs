@@ -8,6 +8,10 @@
 //! curl -i -b jar -c jar -X POST localhost:8000/logout
 //! ```
 //!
+//! The API is described at `/openapi.json` and browsable at `/docs/swagger` (also `/docs/redoc`,
+//! `/docs/elements`, `/docs/rapidoc`, `/docs/scalar`); their scripts come from a CDN unless
+//! `DOCS_ASSETS=local` (build with `--features embedded-docs`) serves them from the example.
+//!
 //! Environment: `HOST` (127.0.0.1), `PORT` (8000), `SESSION_SECRET` (random if unset: sessions
 //! then do not survive a restart), `SESSION_HTTPS_ONLY=1` for `Secure` cookies,
 //! `SESSION_FORMAT=signed|ravyn|private` (default signed; `ravyn` reads and writes Python Ravyn's

@@ -1,5 +1,6 @@
 //! [`Ravyn`], the application, and [`RavynBuilder`], how it is configured.
 
+use crate::auth::{ArcPermission, DynUserLoader, IdentityStep, Permissions, UserLoaderFn};
 use crate::cors::{CORSConfig, CorsStep};
 use crate::csrf::{CSRFConfig, CsrfStep};
 use crate::error::ConfigError;
@@ -8,7 +9,7 @@ use crate::middleware::ArcMiddleware;
 use crate::pipeline::{Builtins, RouteEndpoint, Target};
 use crate::request::Request;
 use crate::response::Response;
-use crate::routing::{flatten, Miss, Refusal, Route, Router};
+use crate::routing::{flatten, Miss, Refusal, Route, RouteDocs, Router};
 use crate::session::SessionStep;
 use crate::settings::{DefaultSettings, Settings};
 use crate::HTTPException;
@@ -39,6 +40,11 @@ struct AppInner {
     router: Router<Arc<RouteEndpoint>>,
     builtins: Builtins,
     hooks: Hooks,
+    /// `"GET /path"` and the route's permissions, for [`Ravyn::route_permissions`].
+    route_permissions: Vec<(String, Vec<ArcPermission>)>,
+    /// The OpenAPI document, serialized once at `build()`.
+    #[cfg(feature = "openapi")]
+    openapi: Option<bytes::Bytes>,
 }
 
 impl std::fmt::Debug for Ravyn {
@@ -64,6 +70,7 @@ pub struct AppConfig {
     http2_max_concurrent_streams: u32,
     max_buffered_body_per_connection: usize,
     shutdown_timeout: Duration,
+    max_connections: usize,
 }
 
 impl AppConfig {
@@ -102,6 +109,11 @@ impl AppConfig {
     /// How long graceful shutdown waits for in-flight requests.
     pub fn shutdown_timeout(&self) -> Duration {
         self.shutdown_timeout
+    }
+    /// How many connections are served at once; beyond it the server waits for one to close
+    /// before accepting another.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
     }
 }
 
@@ -143,9 +155,18 @@ pub struct RavynBuilder {
     http2_max_concurrent_streams: Option<u32>,
     max_buffered_body_per_connection: Option<usize>,
     shutdown_timeout: Option<Duration>,
+    max_connections: Option<usize>,
     session_config: Option<SessionConfig>,
     csrf_config: Option<CSRFConfig>,
     cors_config: Option<CORSConfig>,
+    jwt_config: Option<ravyn_auth::JWTConfig>,
+    user_loader: Option<Arc<dyn DynUserLoader>>,
+    permissions: Vec<ArcPermission>,
+    docs: RouteDocs,
+    #[cfg(feature = "openapi")]
+    openapi_config: Option<crate::openapi::OpenAPIConfig>,
+    #[cfg(feature = "openapi")]
+    enable_openapi: Option<bool>,
 }
 
 impl Ravyn {
@@ -159,9 +180,43 @@ impl Ravyn {
         &self.inner.config
     }
 
+    /// The OpenAPI document (OpenAPI 3.1 JSON), as served at `openapi_url`: built once at
+    /// `build()`, so a test can snapshot it. `None` when turned off (`enable_openapi(false)`).
+    /// Feature `openapi`.
+    ///
+    /// ```
+    /// let app = ravyn_core::Ravyn::builder().build().unwrap();
+    /// let document: serde_json::Value = serde_json::from_str(app.openapi_json().unwrap()).unwrap();
+    /// assert_eq!(document["openapi"], "3.1.0");
+    /// ```
+    #[cfg(feature = "openapi")]
+    pub fn openapi_json(&self) -> Option<&str> {
+        self.inner.openapi.as_deref().and_then(|bytes| std::str::from_utf8(bytes).ok())
+    }
+
     /// The session manager, when the app has a session configuration.
     pub fn session_manager(&self) -> Option<&SessionManager> {
         self.inner.builtins.sessions.as_ref().map(SessionStep::manager)
+    }
+
+    /// The JWT manager (issue, verify, refresh, revoke), when the app has a `jwt_config`.
+    ///
+    /// ```
+    /// use ravyn_core::Ravyn;
+    /// use ravyn_auth::JWTConfig;
+    /// let app = Ravyn::builder().jwt_config(JWTConfig::new("a-long-random-secret-of-at-least-32-bytes")).build().unwrap();
+    /// let token = app.jwt().unwrap().issue_access("1", &ravyn_auth::NoClaims {}).unwrap();
+    /// assert_eq!(token.split('.').count(), 3);
+    /// ```
+    pub fn jwt(&self) -> Option<&ravyn_auth::JwtManager> {
+        self.inner.builtins.identity.as_ref().and_then(IdentityStep::jwt)
+    }
+
+    /// Every route's permissions, every level's (app, `Include`s, `Gateway`, handler) in the
+    /// order they are checked, by method and full path: for documentation (OpenAPI: 401/403
+    /// answers and the bearer security requirement) and tools.
+    pub fn route_permissions(&self) -> &[(String, Vec<ArcPermission>)] {
+        &self.inner.route_permissions
     }
 
     pub(crate) fn builtins(&self) -> &Builtins {
@@ -404,6 +459,22 @@ impl RavynBuilder {
         self
     }
 
+    /// How many connections are served at once (default 10,000). When that many are open the
+    /// server stops accepting until one closes: new clients wait in the kernel's listen backlog
+    /// instead of the process running out of file descriptors. Each connection needs one file
+    /// descriptor, so keep it below the process's open-file limit (`ulimit -n`) minus what the
+    /// app itself opens (store connections, files). Must be above zero.
+    ///
+    /// ```
+    /// let app = ravyn_core::Ravyn::builder().max_connections(512).build().unwrap();
+    /// assert_eq!(app.config().max_connections(), 512);
+    /// assert!(ravyn_core::Ravyn::builder().max_connections(0).build().is_err());
+    /// ```
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
+        self
+    }
+
     /// Turns on sessions (Ravyn's `session_config`): `request.session()` in handlers, kept in a
     /// signed cookie by default. Wins over `Settings::session_config`.
     ///
@@ -473,6 +544,126 @@ impl RavynBuilder {
         self
     }
 
+    /// Turns on JWT authentication (Ravyn's `jwt_config`): the identity step reads bearer tokens
+    /// (`Authorization: Bearer <token>` by default) for routes that need the caller, handlers take
+    /// [`AuthUser`](crate::auth::AuthUser), [`Claims`](crate::auth::Claims) or the
+    /// [`JwtManager`](ravyn_auth::JwtManager) to issue tokens. The config is checked at `build()`
+    /// (an HMAC key under 32 bytes, a missing verifying key...), the error naming the field. Wins
+    /// over `Settings::jwt_config`.
+    ///
+    /// ```
+    /// use ravyn_core::Ravyn;
+    /// use ravyn_auth::JWTConfig;
+    /// let error = Ravyn::builder().jwt_config(JWTConfig::new("too-short")).build().unwrap_err();
+    /// assert!(error.to_string().starts_with("invalid jwt_config.signing_key"));
+    /// ```
+    pub fn jwt_config(mut self, config: ravyn_auth::JWTConfig) -> Self {
+        self.jwt_config = Some(config);
+        self
+    }
+
+    /// The application's user loader: turns what the identity step found (a verified token, or
+    /// without one the session) into the app's user, or `None` when there is no such user. What
+    /// `request.user::<U>()` and [`AuthUser<U>`](crate::auth::AuthUser) return; called once per
+    /// request, only for routes that need the caller. An `Err` is answered as it is (a database
+    /// that does not answer: 503).
+    ///
+    /// ```
+    /// use ravyn_core::auth::Credentials;
+    /// use ravyn_core::Ravyn;
+    ///
+    /// struct User { id: u64 }
+    /// let app = Ravyn::builder()
+    ///     .user_loader(|credentials: Credentials| async move {
+    ///         let id = match &credentials {
+    ///             Credentials::Session(session) => session.get::<u64>("user_id")?,
+    ///             _ => credentials.subject().and_then(|sub| sub.parse().ok()),
+    ///         };
+    ///         Ok(id.map(|id| User { id }))
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn user_loader<F, Fut, U>(mut self, loader: F) -> Self
+    where
+        F: Fn(crate::auth::Credentials) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Option<U>, HTTPException>> + Send + 'static,
+        U: Send + Sync + 'static,
+    {
+        self.user_loader = Some(Arc::new(UserLoaderFn::new(loader)));
+        self
+    }
+
+    /// Adds an app-wide permission (Ravyn's `Ravyn(permissions=[..])`): checked for every route,
+    /// before its `Include`s', `Gateway`'s and handler's.
+    ///
+    /// ```
+    /// use ravyn_core::auth::IsAuthenticatedOrReadOnly;
+    /// let app = ravyn_core::Ravyn::builder().permission(IsAuthenticatedOrReadOnly).build().unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn permission(mut self, permission: impl Into<ArcPermission>) -> Self {
+        self.permissions.push(permission.into());
+        self
+    }
+
+    /// Adds several app-wide permissions (see [`permission`](Self::permission)).
+    pub fn permissions(mut self, permissions: impl IntoIterator<Item = ArcPermission>) -> Self {
+        self.permissions.extend(permissions);
+        self
+    }
+
+    /// OpenAPI tags for every operation of the app (Ravyn's `Ravyn(tags=..)`), before those of
+    /// `Include`s, `Gateway`s and handlers.
+    pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
+        self.docs.tags.extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    /// Whether the app's operations are listed in its OpenAPI document (default `true`).
+    pub fn include_in_schema(mut self, include: bool) -> Self {
+        self.docs.hidden = !include;
+        self
+    }
+
+    /// OpenAPI security schemes (by name) every operation of the app accepts.
+    pub fn security<S: Into<String>>(mut self, schemes: impl IntoIterator<Item = S>) -> Self {
+        self.docs.security.extend(schemes.into_iter().map(Into::into));
+        self
+    }
+
+    /// The OpenAPI document's configuration (Ravyn's `openapi_config`): info, servers, tags,
+    /// security, and the URLs of `/openapi.json` and the docs pages. Wins over
+    /// `Settings::openapi_config`. Feature `openapi`.
+    ///
+    /// ```
+    /// use ravyn_core::openapi::OpenAPIConfig;
+    /// let app = ravyn_core::Ravyn::builder()
+    ///     .openapi_config(OpenAPIConfig::new().title("Shop").docs_url("/swagger"))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(app.openapi_json().unwrap().contains(r#""title":"Shop""#));
+    /// ```
+    #[cfg(feature = "openapi")]
+    pub fn openapi_config(mut self, config: crate::openapi::OpenAPIConfig) -> Self {
+        self.openapi_config = Some(config);
+        self
+    }
+
+    /// Whether the app builds and serves its OpenAPI document and docs pages (Ravyn's
+    /// `enable_openapi`, default `true`). Wins over `Settings::enable_openapi`. Feature `openapi`.
+    ///
+    /// ```
+    /// let app = ravyn_core::Ravyn::builder().enable_openapi(false).build().unwrap();
+    /// assert!(app.openapi_json().is_none());
+    /// ```
+    #[cfg(feature = "openapi")]
+    pub fn enable_openapi(mut self, enable: bool) -> Self {
+        self.enable_openapi = Some(enable);
+        self
+    }
+
     /// Checks the configuration and builds the app.
     ///
     /// ```
@@ -495,6 +686,7 @@ impl RavynBuilder {
                 .max_buffered_body_per_connection
                 .unwrap_or_else(|| settings.max_buffered_body_per_connection()),
             shutdown_timeout: self.shutdown_timeout.unwrap_or_else(|| settings.shutdown_timeout()),
+            max_connections: self.max_connections.unwrap_or_else(|| settings.max_connections()),
         };
         if config.max_header_size < 1024 {
             return Err(ConfigError::Invalid {
@@ -504,6 +696,9 @@ impl RavynBuilder {
                     config.max_header_size
                 ),
             });
+        }
+        if config.max_connections == 0 {
+            return Err(ConfigError::Invalid { field: "max_connections", reason: "must be above zero".to_owned() });
         }
         if config.header_read_timeout.is_zero() {
             return Err(ConfigError::Invalid { field: "header_read_timeout", reason: "must be above zero".to_owned() });
@@ -518,18 +713,67 @@ impl RavynBuilder {
             });
         }
         let mut router = Router::new(config.redirect_slashes);
-        for route in flatten(&self.routes) {
+        let mut route_permissions = Vec::new();
+        let flat = flatten(&self.routes, &self.permissions);
+        for route in &flat {
             let spec = route.handler.spec();
-            let endpoint =
-                RouteEndpoint::new(route.handler, &spec, route.middleware, config.max_body_size, config.debug)?;
+            for method in spec.methods() {
+                route_permissions.push((format!("{method} {}", route.path), route.permissions.clone()));
+            }
+            let permissions = Permissions::new(route.permissions.clone());
+            let endpoint = RouteEndpoint::new(
+                route.handler.clone(),
+                &spec,
+                route.middleware.clone(),
+                permissions,
+                config.max_body_size,
+                config.debug,
+            )?;
             let endpoint = Arc::new(endpoint);
             router.add(&route.path, spec.methods(), spec.name(), || endpoint.clone())?;
         }
         let session_config = self.session_config.or_else(|| settings.session_config());
         let sessions = session_config.map(SessionManager::new).transpose()?.map(SessionStep::new);
+        #[cfg(feature = "openapi")]
+        let openapi = if self.enable_openapi.unwrap_or_else(|| settings.enable_openapi()) {
+            let openapi_config = self.openapi_config.or_else(|| settings.openapi_config()).unwrap_or_default();
+            let sources = crate::openapi::document::Sources {
+                config: &openapi_config,
+                app: &self.docs,
+                session_cookie: sessions.as_ref().map(|s| s.manager().cookie_name()),
+            };
+            let document = crate::openapi::document::build(&sources, &flat);
+            let bytes = bytes::Bytes::from(serde_json::to_vec(&document).map_err(|e| ConfigError::Invalid {
+                field: "openapi_config",
+                reason: format!("the document does not serialize: {e}"),
+            })?);
+            for (path, handler) in crate::openapi::docs::routes(&openapi_config, &bytes) {
+                let route = crate::routing::Gateway::with_path(path, handler);
+                for flat in flatten(std::slice::from_ref(&route), &[]) {
+                    let spec = flat.handler.spec();
+                    let endpoint = Arc::new(RouteEndpoint::new(
+                        flat.handler,
+                        &spec,
+                        Vec::new(),
+                        Permissions::new(Vec::new()),
+                        config.max_body_size,
+                        config.debug,
+                    )?);
+                    router.add(&flat.path, spec.methods(), spec.name(), || endpoint.clone())?;
+                }
+            }
+            Some(bytes)
+        } else {
+            None
+        };
         let cors = self.cors_config.or_else(|| settings.cors_config());
         let cors = cors.map(|c| CorsStep::new(&c)).transpose()?;
         let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(|c| CsrfStep::new(&c)).transpose()?;
+        let jwt = self.jwt_config.or_else(|| settings.jwt_config()).map(ravyn_auth::JwtManager::new).transpose()?;
+        let identity = match (jwt, self.user_loader) {
+            (None, None) => None,
+            (jwt, loader) => Some(IdentityStep::new(jwt, loader)?),
+        };
         let mut hooks = self.hooks;
         hooks.extend_from_settings(settings);
         Ok(Ravyn {
@@ -537,8 +781,11 @@ impl RavynBuilder {
                 config,
                 middleware: self.middleware.into(),
                 router,
-                builtins: Builtins { cors, sessions, csrf },
+                builtins: Builtins { cors, sessions, csrf, identity },
                 hooks,
+                route_permissions,
+                #[cfg(feature = "openapi")]
+                openapi,
             }),
         })
     }
@@ -574,12 +821,14 @@ mod tests {
         let future = app.handle(Request::builder().uri("/hello").build());
         let size = std::mem::size_of_val(&future);
         assert!(size <= 1024, "app.handle's future is {size} bytes");
-        // Every built-in step on: CSRF is composed in place too (CORS is boxed when on).
+        // Every built-in step on: CSRF and identity are composed in place too (CORS is boxed
+        // when on), and `Hello` (a hand-written handler) needs everything, so every step runs.
         let app = Ravyn::builder()
-            .routes(vec![Gateway::new(Hello)])
+            .routes(vec![Gateway::new(Hello).permission(crate::auth::IsAuthenticated)])
             .session_config(SessionConfig::new("a-long-random-secret-of-at-least-32-bytes"))
             .csrf_config(crate::CSRFConfig::new("a-long-random-secret-of-at-least-32-bytes"))
             .cors_config(crate::CORSConfig::new())
+            .jwt_config(ravyn_auth::JWTConfig::new("a-long-random-secret-of-at-least-32-bytes"))
             .build()
             .unwrap();
         let future = app.handle(Request::builder().uri("/hello").build());

@@ -114,9 +114,12 @@ where
     let mut len = 0usize;
     while let Some(frame) = body.as_mut().frame().await {
         let frame = frame.map_err(|error| {
+            // A broken body (a bad chunk size, a connection cut short): the framing of whatever
+            // follows on the connection cannot be trusted, so it is closed after the answer.
             let error: crate::BoxError = error.into();
             tracing::debug!(%error, "request body could not be read");
             HTTPException::new(StatusCode::BAD_REQUEST, "The request body could not be read.")
+                .with_header(http::header::CONNECTION, http::HeaderValue::from_static("close"))
         })?;
         let Ok(data) = frame.into_data() else { continue };
         len = len.saturating_add(data.len());

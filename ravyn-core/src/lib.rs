@@ -5,6 +5,7 @@
 //! used alone with hand-written [`Handler`]s.
 
 pub mod app;
+pub mod auth;
 pub mod binding;
 mod body;
 mod body_read;
@@ -18,6 +19,10 @@ pub mod handler;
 mod header_timeout;
 pub mod lifecycle;
 pub mod middleware;
+#[cfg(feature = "openapi")]
+pub mod openapi;
+#[cfg(feature = "openapi")]
+mod operation;
 mod pipeline;
 mod protocol;
 pub mod request;
@@ -40,10 +45,11 @@ pub use exception::{HTTPException, NotAuthorized, NotFound, PermissionDenied};
 pub use extract::FromRequest;
 pub use handler::{BoxFuture, Handler};
 pub use middleware::{ArcMiddleware, Middleware, Next};
+pub use ravyn_auth;
 pub use request::{PathParams, Request};
 pub use response::{Html, IntoResponse, Json, Redirect, Response};
 pub use routing::{Gateway, Include, Route};
-pub use server::shutdown_signal;
+pub use server::{shutdown_signal, MAX_URI_LENGTH};
 pub use service::RavynService;
 pub use settings::{DefaultSettings, Settings};
 pub use spec::{ArgSource, ArgSpec, BodyPolicy, Needs, RouteSpec};
@@ -59,4 +65,16 @@ pub mod __private {
     pub use crate::extract::probe;
     pub use crate::response::empty::{assert_empty_body, EmptyBody};
     pub use crate::spec::{ArgSource, ArgSpec, Needs};
+
+    /// `permissions = [..]` on a route attribute: each element, checked to be a permission.
+    pub fn permission<P: crate::auth::Permission>(permission: P) -> crate::auth::ArcPermission {
+        permission.into()
+    }
+    pub use crate::auth::ArcPermission;
+    /// What the route attributes' OpenAPI code uses.
+    #[cfg(feature = "openapi")]
+    pub mod openapi {
+        pub use crate::openapi::probe::{required_schema, ReturnProbe, ViaDescribe, ViaUnknown};
+        pub use crate::openapi::{schema_of, ExtraResponse, OperationSpec, SchemaFn};
+    }
 }

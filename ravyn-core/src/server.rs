@@ -13,7 +13,7 @@ use crate::response::Response;
 use crate::routing::Refusal;
 use crate::spec::BodyPolicy;
 use crate::HTTPException;
-use http::StatusCode;
+use http::{header, HeaderValue, StatusCode, Version};
 use http_body_util::Limited;
 use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
@@ -26,7 +26,9 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::sync::Semaphore;
 
 impl Ravyn {
     /// Binds `addr` and serves until Ctrl-C or SIGTERM, then lets in-flight requests finish
@@ -77,19 +79,41 @@ impl Ravyn {
         let protocols = Arc::new(self.protocols());
         let graceful = GracefulShutdown::new();
         tokio::pin!(signal);
+        let max_connections = self.config().max_connections();
+        let connections = Arc::new(Semaphore::new(max_connections.min(Semaphore::MAX_PERMITS)));
+        let mut accept_errors = AcceptErrors::default();
+        let mut warned_full: Option<tokio::time::Instant> = None;
         loop {
+            // One permit per open connection, held by its task: at `max_connections` the loop
+            // waits here, and new clients wait in the listen backlog, until one closes.
+            if connections.available_permits() == 0 && warned_full.is_none_or(|at| at.elapsed() > FULL_WARNING_EVERY) {
+                tracing::warn!(max_connections, "max_connections open; not accepting until one closes");
+                warned_full = Some(tokio::time::Instant::now());
+            }
+            let permit = tokio::select! {
+                permit = connections.clone().acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break, // never closed
+                },
+                () = &mut signal => break,
+            };
             let (stream, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok(accepted) => accepted,
                     Err(error) => {
-                        // Running out of file descriptors must not end the server: wait, retry.
-                        tracing::warn!(%error, "accept failed");
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        continue;
+                        // Out of file descriptors (EMFILE, ENFILE), out of memory, a connection
+                        // reset while queued: none ends the server. Wait a moment (a closing
+                        // connection frees what was missing), then try again.
+                        accept_errors.failed(&error);
+                        tokio::select! {
+                            () = tokio::time::sleep(ACCEPT_BACKOFF) => continue,
+                            () = &mut signal => break,
+                        }
                     }
                 },
                 () = &mut signal => break,
             };
+            accept_errors.accepted();
             if let Err(error) = stream.set_nodelay(true) {
                 tracing::debug!(%error, "could not set TCP_NODELAY");
             }
@@ -122,6 +146,7 @@ impl Ravyn {
             let serving = serve_connection(stream, service, protocols.clone(), graceful.watcher());
             let guarded = header_timeout::Guard::new(serving, connection, timeout);
             tokio::spawn(async move {
+                let _permit = permit;
                 match guarded.await {
                     Some(Ok(())) => {}
                     Some(Err(error)) => tracing::debug!(%error, %peer, "connection ended with an error"),
@@ -183,11 +208,17 @@ impl Ravyn {
                     async move { app.handle_with_body(head, body, Some(peer), reservation).await },
                 ))
             }
-            // Refused before routing, but still answered through the app's middleware.
+            // Refused before routing, but still answered through the app's middleware; then the
+            // connection is closed (its body, if any, is never read, and a malformed head may be
+            // an attempt at request smuggling).
             Err(error) => {
                 let app = self.clone();
                 let request = Request::from_parts(head, Body::empty(), Some(peer));
-                Admission::Slow(Box::pin(async move { app.refuse(request, Refusal::Exception(error)).await }))
+                Admission::Slow(Box::pin(async move {
+                    let mut response = app.refuse(request, Refusal::Exception(error)).await;
+                    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+                    response
+                }))
             }
         }
     }
@@ -245,8 +276,18 @@ impl Ravyn {
         response
     }
 
-    /// Checks the header section's size.
-    pub(crate) fn check_head(&self, head: &http::request::Parts) -> Result<(), HTTPException> {
+    /// Checks a request's head: its target's form and length, its `Host`, and the header
+    /// section's size (docs/security.md, "Malformed HTTP", lists what hyper refuses before this).
+    fn check_head(&self, head: &http::request::Parts) -> Result<(), HTTPException> {
+        check_target_and_host(head)?;
+        self.check_header_size(head)
+    }
+
+    /// Checks the header section's size: the only head check of [`Ravyn::into_service`], whose
+    /// caller (axum, another hyper server, a direct `call`) has parsed and framed the request, and
+    /// may hand over absolute-form targets or requests without `Host` that are not smuggling
+    /// attempts there.
+    pub(crate) fn check_header_size(&self, head: &http::request::Parts) -> Result<(), HTTPException> {
         let config = self.config();
         let header_bytes: usize = head.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>()
             + head.uri.path_and_query().map_or(1, |p| p.as_str().len());
@@ -258,6 +299,82 @@ impl Ravyn {
             ));
         }
         Ok(())
+    }
+}
+
+/// The longest request target accepted (path and query), in bytes; longer answers 414.
+/// hyper refuses targets above 64 KiB itself; 8 KiB is what common servers and proxies accept.
+///
+/// ```
+/// assert_eq!(ravyn_core::MAX_URI_LENGTH, 8192);
+/// ```
+pub const MAX_URI_LENGTH: usize = 8 * 1024;
+
+/// Refuses HTTP/1 request heads that hyper accepts but that a server behind a proxy should not:
+/// a target in absolute form (`GET http://host/ HTTP/1.1`: which host, the URI's or `Host`?) or
+/// asterisk form (`OPTIONS *`: no route can take it), a target longer than [`MAX_URI_LENGTH`],
+/// and an HTTP/1.1 request without exactly one `Host` (RFC 9112, section 3.2).
+/// HTTP/2 requests carry their target in pseudo-headers, already checked by h2.
+fn check_target_and_host(head: &http::request::Parts) -> Result<(), HTTPException> {
+    let length = head.uri.path_and_query().map_or(0, |target| target.as_str().len());
+    if length > MAX_URI_LENGTH {
+        tracing::debug!(length, "request target too long");
+        return Err(HTTPException::new(
+            StatusCode::URI_TOO_LONG,
+            format!("The request target is longer than the limit of {MAX_URI_LENGTH} bytes."),
+        ));
+    }
+    if head.version > Version::HTTP_11 {
+        return Ok(());
+    }
+    if head.uri.scheme().is_some() || head.uri.authority().is_some() {
+        return Err(bad_request("The request target must be a path (origin form), not an absolute URI."));
+    }
+    if head.uri.path() == "*" {
+        return Err(bad_request("The request target `*` (asterisk form) is not served."));
+    }
+    let mut hosts = head.headers.get_all(header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (Some(_), None) => Ok(()),
+        (None, _) if head.version < Version::HTTP_11 => Ok(()),
+        (None, _) => Err(bad_request("An HTTP/1.1 request must have a Host header.")),
+        (Some(_), Some(_)) => Err(bad_request("A request must have only one Host header.")),
+    }
+}
+
+fn bad_request(detail: &'static str) -> HTTPException {
+    tracing::debug!(detail, "malformed request head");
+    HTTPException::new(StatusCode::BAD_REQUEST, detail)
+}
+
+/// At most one "max_connections open" warning this often.
+const FULL_WARNING_EVERY: Duration = Duration::from_secs(10);
+
+/// How long the accept loop waits after a failed accept before trying again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Failed accepts in a row: the first is logged as a warning, the rest only counted (at most
+/// one every [`ACCEPT_BACKOFF`]), and the count logged when accepting works again.
+#[derive(Default)]
+struct AcceptErrors {
+    in_a_row: u64,
+}
+
+impl AcceptErrors {
+    fn failed(&mut self, error: &io::Error) {
+        self.in_a_row += 1;
+        if self.in_a_row == 1 {
+            tracing::warn!(%error, backoff = ?ACCEPT_BACKOFF, "accept failed; retrying after a pause");
+        } else {
+            tracing::debug!(%error, failures = self.in_a_row, "accept failed again");
+        }
+    }
+
+    fn accepted(&mut self) {
+        if self.in_a_row > 0 {
+            tracing::warn!(failures = self.in_a_row, "accepting again after {} failed accepts", self.in_a_row);
+            self.in_a_row = 0;
+        }
     }
 }
 

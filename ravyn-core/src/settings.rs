@@ -74,8 +74,32 @@ pub trait Settings: Send + Sync + 'static {
         Duration::from_secs(30)
     }
 
+    /// How many connections are served at once; beyond it the server stops accepting until one
+    /// closes. Default 10,000 (each needs a file descriptor: keep it below `ulimit -n`).
+    fn max_connections(&self) -> usize {
+        10_000
+    }
+
     /// Sessions (Ravyn's `session_config`). Default `None`: no sessions.
     fn session_config(&self) -> Option<ravyn_session::SessionConfig> {
+        None
+    }
+
+    /// JWT authentication (Ravyn's `jwt_config`). Default `None`: no bearer tokens.
+    ///
+    /// ```
+    /// use ravyn_core::{Ravyn, Settings};
+    /// use ravyn_auth::JWTConfig;
+    /// struct AppSettings;
+    /// impl Settings for AppSettings {
+    ///     fn jwt_config(&self) -> Option<JWTConfig> {
+    ///         Some(JWTConfig::new("a-long-random-secret-of-at-least-32-bytes").access_token_lifetime(600))
+    ///     }
+    /// }
+    /// let app = Ravyn::builder().settings_module(AppSettings).build().unwrap();
+    /// assert_eq!(app.jwt().unwrap().config().get_access_token_lifetime(), 600);
+    /// ```
+    fn jwt_config(&self) -> Option<ravyn_auth::JWTConfig> {
         None
     }
 
@@ -109,6 +133,33 @@ pub trait Settings: Send + Sync + 'static {
     /// assert!(AppSettings.cors_config().is_some());
     /// ```
     fn cors_config(&self) -> Option<crate::cors::CORSConfig> {
+        None
+    }
+
+    /// Whether the app serves its OpenAPI document and docs pages (Ravyn's `enable_openapi`).
+    /// Default `true`. Feature `openapi`.
+    #[cfg(feature = "openapi")]
+    fn enable_openapi(&self) -> bool {
+        true
+    }
+
+    /// The OpenAPI document's configuration (Ravyn's `openapi_config`). Default `None`:
+    /// [`OpenAPIConfig::new`](crate::openapi::OpenAPIConfig::new), Ravyn's defaults. Feature `openapi`.
+    ///
+    /// ```
+    /// use ravyn_core::openapi::OpenAPIConfig;
+    /// use ravyn_core::{Ravyn, Settings};
+    /// struct AppSettings;
+    /// impl Settings for AppSettings {
+    ///     fn openapi_config(&self) -> Option<OpenAPIConfig> {
+    ///         Some(OpenAPIConfig::new().title("Shop").version("2.0.0"))
+    ///     }
+    /// }
+    /// let app = Ravyn::builder().settings_module(AppSettings).build().unwrap();
+    /// assert!(app.openapi_json().unwrap().contains(r#""title":"Shop""#));
+    /// ```
+    #[cfg(feature = "openapi")]
+    fn openapi_config(&self) -> Option<crate::openapi::OpenAPIConfig> {
         None
     }
 

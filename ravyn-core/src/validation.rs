@@ -15,6 +15,7 @@ use std::borrow::Cow;
 /// }));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FieldError {
     /// Where: `["query", "page"]`, `["body", "email"]`, `["body"]`.
     pub loc: Vec<Cow<'static, str>>,

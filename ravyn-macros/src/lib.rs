@@ -86,6 +86,17 @@
 //!
 //! Names never count: a local variable called `session` does not make a handler use its session.
 //!
+//! # OpenAPI keys
+//!
+//! With the `ravyn` crate's `openapi` feature (on by default) each attribute also describes its
+//! operation for the app's OpenAPI document: `summary = ".."`, `description = ".."` (default: the
+//! doc comment), `tags = [..]`, `deprecated` (or Rust's `#[deprecated]`),
+//! `include_in_schema = false`, `operation_id = ".."`, `response_description = ".."`,
+//! `responses(404 = HTTPException, 409 = (Conflict, "already exists"), 304 = "not modified")` and
+//! `security = ["session"]`. Argument types bound by name and the `T` of a returned `Json<T>` must
+//! implement `schemars::JsonSchema`: a compile error at the type says so. Without the feature the
+//! keys are accepted and nothing is emitted for them. See `docs/openapi.md`.
+//!
 //! # Compile-time checks
 //!
 //! A path parameter with no argument of its name, a malformed path (not starting with `/`, an
@@ -100,6 +111,7 @@ mod args;
 mod attr;
 mod diagnostic;
 mod expand;
+mod openapi;
 mod path;
 mod request_use;
 

@@ -5,6 +5,7 @@ mod router;
 
 pub(crate) use router::{Miss, Refusal, Router};
 
+use crate::auth::ArcPermission;
 use crate::handler::Handler;
 use crate::middleware::ArcMiddleware;
 use std::sync::Arc;
@@ -30,6 +31,31 @@ use std::sync::Arc;
 pub struct Route {
     kind: RouteKind,
     middleware: Vec<ArcMiddleware>,
+    permissions: Vec<ArcPermission>,
+    docs: RouteDocs,
+}
+
+/// What a level (the app, an `Include`, a `Gateway`) says about the OpenAPI operations under it:
+/// tags, whether they are listed, security schemes. Read by the `openapi` feature only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RouteDocs {
+    /// Tags, outermost level first.
+    pub(crate) tags: Vec<String>,
+    /// `false` at any level leaves the operations out.
+    pub(crate) hidden: bool,
+    /// Security scheme names, outermost level first.
+    pub(crate) security: Vec<String>,
+}
+
+impl RouteDocs {
+    /// These docs inside `outer`'s.
+    pub(crate) fn within(&self, outer: &RouteDocs) -> RouteDocs {
+        let mut tags = outer.tags.clone();
+        tags.extend(self.tags.iter().filter(|t| !outer.tags.contains(t)).cloned());
+        let mut security = outer.security.clone();
+        security.extend(self.security.iter().filter(|s| !outer.security.contains(s)).cloned());
+        RouteDocs { tags, hidden: outer.hidden || self.hidden, security }
+    }
 }
 
 #[derive(Clone)]
@@ -83,6 +109,67 @@ impl Route {
         self.middleware.push(layer.into_middleware());
         self
     }
+
+    /// Adds a permission every request to this route (or every route of this `Include`) must
+    /// pass, as Ravyn's `Gateway(..., permissions=[..])`; checked after the app's and enclosing
+    /// `Include`s', before the handler's own.
+    ///
+    /// ```
+    /// # use ravyn_core::{BoxFuture, Handler, Request, Response, RouteSpec, IntoResponse};
+    /// # struct Admin;
+    /// # impl Handler for Admin {
+    /// #     fn spec(&self) -> RouteSpec { RouteSpec::new("admin", "/admin", &["GET"], 200) }
+    /// #     fn call(&self, _: Request) -> BoxFuture<'static, Response> { Box::pin(async { ().into_response() }) }
+    /// # }
+    /// use ravyn_core::auth::IsAuthenticated;
+    /// use ravyn_core::{Gateway, Include};
+    /// let routes = vec![Include::new("/api", vec![Gateway::new(Admin)]).permission(IsAuthenticated)];
+    /// # let _ = routes;
+    /// ```
+    pub fn permission(mut self, permission: impl Into<ArcPermission>) -> Self {
+        self.permissions.push(permission.into());
+        self
+    }
+
+    /// Adds several permissions (see [`permission`](Self::permission)).
+    pub fn permissions(mut self, permissions: impl IntoIterator<Item = ArcPermission>) -> Self {
+        self.permissions.extend(permissions);
+        self
+    }
+
+    /// OpenAPI tags for every operation of this route (Ravyn's `Gateway(tags=..)`,
+    /// `Include(tags=..)`), after the enclosing levels' and before the handler's own.
+    ///
+    /// ```
+    /// # use ravyn_core::{BoxFuture, Handler, Request, Response, RouteSpec, IntoResponse};
+    /// # struct Login;
+    /// # impl Handler for Login {
+    /// #     fn spec(&self) -> RouteSpec { RouteSpec::new("login", "/login", &["POST"], 201) }
+    /// #     fn call(&self, _: Request) -> BoxFuture<'static, Response> { Box::pin(async { ().into_response() }) }
+    /// # }
+    /// use ravyn_core::{Gateway, Include};
+    /// let api = Include::new("/api", vec![Gateway::new(Login).tags(["auth"])]).tags(["api"]).security(["session"]);
+    /// let internal = Include::new("/internal", vec![]).include_in_schema(false);
+    /// # let _ = (api, internal);
+    /// ```
+    pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
+        self.docs.tags.extend(tags.into_iter().map(Into::into));
+        self
+    }
+
+    /// Whether this route's operations are listed in the OpenAPI document (default `true`;
+    /// `false` at any level wins).
+    pub fn include_in_schema(mut self, include: bool) -> Self {
+        self.docs.hidden = !include;
+        self
+    }
+
+    /// OpenAPI security schemes (by name) that this route's operations accept, added to the
+    /// enclosing levels'.
+    pub fn security<S: Into<String>>(mut self, schemes: impl IntoIterator<Item = S>) -> Self {
+        self.docs.security.extend(schemes.into_iter().map(Into::into));
+        self
+    }
 }
 
 /// Registers one handler, as Ravyn's `Gateway(handler=...)`.
@@ -99,7 +186,12 @@ impl Gateway {
 
     /// The handler at `path` + the path its attribute declares (`Gateway(path="/v1", ...)`).
     pub fn with_path(path: impl Into<String>, handler: impl Handler) -> Route {
-        Route { kind: RouteKind::Gateway { prefix: path.into(), handler: Arc::new(handler) }, middleware: Vec::new() }
+        Route {
+            kind: RouteKind::Gateway { prefix: path.into(), handler: Arc::new(handler) },
+            middleware: Vec::new(),
+            permissions: Vec::new(),
+            docs: RouteDocs::default(),
+        }
     }
 }
 
@@ -111,7 +203,12 @@ impl Include {
     /// `routes` under `path`.
     #[allow(clippy::new_ret_no_self)]
     pub fn new(path: impl Into<String>, routes: Vec<Route>) -> Route {
-        Route { kind: RouteKind::Include { path: path.into(), routes }, middleware: Vec::new() }
+        Route {
+            kind: RouteKind::Include { path: path.into(), routes },
+            middleware: Vec::new(),
+            permissions: Vec::new(),
+            docs: RouteDocs::default(),
+        }
     }
 
     /// Mounts a tower `Service` (an axum `Router`, a tower-http service, another Ravyn app's
@@ -135,7 +232,12 @@ impl Include {
         S::Future: Send + 'static,
     {
         let mount = Arc::new(crate::service::Mount::new(service));
-        Route { kind: RouteKind::Mount { path: path.into(), mount }, middleware: Vec::new() }
+        Route {
+            kind: RouteKind::Mount { path: path.into(), mount },
+            middleware: Vec::new(),
+            permissions: Vec::new(),
+            docs: RouteDocs::default(),
+        }
     }
 }
 
@@ -144,36 +246,71 @@ pub(crate) struct FlatRoute {
     pub(crate) path: String,
     pub(crate) handler: Arc<dyn Handler>,
     pub(crate) middleware: Vec<ArcMiddleware>,
+    /// Every level's permissions, outermost first: the app's, each `Include`'s, the `Gateway`'s,
+    /// the handler's.
+    pub(crate) permissions: Vec<ArcPermission>,
+    /// The OpenAPI docs of every level above and at it (the app's excluded).
+    #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
+    pub(crate) docs: RouteDocs,
 }
 
-pub(crate) fn flatten(routes: &[Route]) -> Vec<FlatRoute> {
+/// The routes as the router sees them: every `Gateway` with its full path (prefixes of the
+/// enclosing `Include`s and its own), its middleware, permissions and docs; `app_permissions` go
+/// first in every route's permissions. The router and the OpenAPI document both read this one
+/// walk, so they cannot disagree about paths.
+pub(crate) fn flatten(routes: &[Route], app_permissions: &[ArcPermission]) -> Vec<FlatRoute> {
     let mut out = Vec::new();
     for route in routes {
-        flatten_into(route, "", &[], &mut out);
+        flatten_into(route, "", &[], app_permissions, &RouteDocs::default(), &mut out);
     }
     out
 }
 
-fn flatten_into(route: &Route, prefix: &str, outer: &[ArcMiddleware], out: &mut Vec<FlatRoute>) {
+fn flatten_into(
+    route: &Route,
+    prefix: &str,
+    outer: &[ArcMiddleware],
+    outer_permissions: &[ArcPermission],
+    docs: &RouteDocs,
+    out: &mut Vec<FlatRoute>,
+) {
     let mut middleware = outer.to_vec();
     middleware.extend(route.middleware.iter().cloned());
+    let mut permissions = outer_permissions.to_vec();
+    permissions.extend(route.permissions.iter().cloned());
+    let docs = route.docs.within(docs);
     match &route.kind {
-        RouteKind::Gateway { prefix: own, handler } => out.push(FlatRoute {
-            path: join_paths(&join_paths(prefix, own), handler.spec().path()),
-            handler: handler.clone(),
-            middleware,
-        }),
+        RouteKind::Gateway { prefix: own, handler } => {
+            permissions.extend(handler.permissions());
+            out.push(FlatRoute {
+                path: join_paths(&join_paths(prefix, own), handler.spec().path()),
+                handler: handler.clone(),
+                middleware,
+                permissions,
+                docs,
+            });
+        }
         RouteKind::Include { path, routes } => {
             let prefix = join_paths(prefix, path);
             for child in routes {
-                flatten_into(child, &prefix, &middleware, out);
+                flatten_into(child, &prefix, &middleware, &permissions, &docs, out);
             }
         }
         RouteKind::Mount { path, mount } => {
             let prefix = join_paths(prefix, path);
             let handler: Arc<dyn Handler> = Arc::new(mount.handler(&prefix));
+            // A mounted service is opaque (its routes are its own): it is routed and guarded by
+            // every enclosing level's middleware and permissions, but left out of the OpenAPI
+            // document, which cannot describe it.
+            let docs = RouteDocs { hidden: true, ..docs };
             for path in crate::service::Mount::paths(&prefix) {
-                out.push(FlatRoute { path, handler: handler.clone(), middleware: middleware.clone() });
+                out.push(FlatRoute {
+                    path,
+                    handler: handler.clone(),
+                    middleware: middleware.clone(),
+                    permissions: permissions.clone(),
+                    docs: docs.clone(),
+                });
             }
         }
     }

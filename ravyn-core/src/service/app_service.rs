@@ -51,7 +51,7 @@ impl Ravyn {
         // A request from another Ravyn app (mounted in this one) starts afresh here: its path
         // parameters and session are the outer app's.
         let client_addr = head.extensions.remove::<RequestContext>().and_then(|context| context.client_addr);
-        if let Err(error) = self.check_head(&head) {
+        if let Err(error) = self.check_header_size(&head) {
             let request = Request::from_parts(head, Body::empty(), client_addr);
             return self.refuse(request, Refusal::Exception(error)).await.into_http();
         }

@@ -5,7 +5,7 @@ use ravyn::{get, patch, post, put, route, Gateway, HTTPException, Json, Ravyn};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct Form {
     name: String,
 }

@@ -1,0 +1,509 @@
+//! The OpenAPI document: one test per rule of issue 13, read from `app.openapi_json()` (the bytes
+//! the app serves) and, where serving is the point, over real HTTP.
+
+#![cfg(feature = "openapi")]
+
+mod common;
+
+use common::{client, TestServer};
+use ravyn::config::{OpenAPIConfig, SessionConfig};
+use ravyn::openapi::{Contact, License, SecurityScheme, Server, Tag};
+use ravyn::session::Session;
+use ravyn::{delete, get, patch, post, put, route, Gateway, HTTPException, Include, Json, Ravyn, Request, Route};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+#[derive(Deserialize, Serialize, schemars::JsonSchema)]
+struct NewUser {
+    email: String,
+    age: Option<u8>,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct UserOut {
+    id: u64,
+    email: String,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct Page<T> {
+    items: Vec<T>,
+    total: u64,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct Conflict {
+    existing: u64,
+}
+
+/// Reads one user.
+///
+/// By id.
+#[get("/users/{id}")]
+async fn read_user(id: u64, verbose: Option<bool>) -> Result<Json<UserOut>, HTTPException> {
+    let _ = verbose;
+    Ok(Json(UserOut { id, email: "a@example.com".into() }))
+}
+
+#[post("/users", tags = ["users"], responses(409 = (Conflict, "already exists"), 401 = HTTPException))]
+async fn create_user(data: NewUser) -> Json<UserOut> {
+    Json(UserOut { id: 1, email: data.email })
+}
+
+#[put(
+    "/users/{id}",
+    status_code = 202,
+    summary = "Replace",
+    description = "Replaces a user.",
+    operation_id = "replaceUser",
+    response_description = "Accepted for processing"
+)]
+async fn replace_user(id: u64, payload: Option<NewUser>) -> Json<Value> {
+    Json(json!({"id": id, "given": payload.is_some()}))
+}
+
+#[delete("/users/{id}")]
+async fn delete_user(id: u64) -> Result<(), HTTPException> {
+    let _ = id;
+    Ok(())
+}
+
+#[patch("/users/{id}/email", deprecated)]
+async fn rename_user(id: u64, email: String) -> String {
+    format!("{id}:{email}")
+}
+
+#[deprecated = "use rename_user"]
+#[post("/users/{id}/rename")]
+async fn old_rename(id: u64) -> String {
+    id.to_string()
+}
+
+#[get("/users")]
+async fn list_users(page: Option<u32>, q: String) -> Json<Page<UserOut>> {
+    let _ = (page, q);
+    Json(Page { items: Vec::new(), total: 0 })
+}
+
+#[post("/login")]
+async fn login(email: String, password: String) -> Result<Json<Value>, HTTPException> {
+    let _ = (email, password);
+    Err(HTTPException::new(401, "Invalid credentials"))
+}
+
+#[get("/hidden", include_in_schema = false)]
+async fn hidden() -> &'static str {
+    "hidden"
+}
+
+#[get("/me", security = ["session"], responses(401 = HTTPException))]
+async fn me(session: Session) -> Json<Value> {
+    Json(json!({"user": session.get::<u64>("user_id").ok().flatten()}))
+}
+
+#[get("/files/{*rest}")]
+async fn file(rest: String, request: Request) -> String {
+    format!("{rest} {}", request.path())
+}
+
+#[route("/echo", methods = ["GET", "POST"])]
+async fn echo(request: Request) -> String {
+    request.method().to_string()
+}
+
+#[get("/ping")]
+async fn ping() {}
+
+fn document(app: &Ravyn) -> Value {
+    serde_json::from_str(app.openapi_json().expect("the document is on by default")).expect("JSON")
+}
+
+fn app(routes: Vec<Route>) -> Ravyn {
+    Ravyn::builder().routes(routes).build().expect("build")
+}
+
+fn operation<'d>(document: &'d Value, path: &str, method: &str) -> &'d Value {
+    let operation = &document["paths"][path][method];
+    assert!(operation.is_object(), "no {method} {path} in {}", document["paths"]);
+    operation
+}
+
+fn param<'o>(operation: &'o Value, name: &str) -> &'o Value {
+    operation["parameters"]
+        .as_array()
+        .and_then(|params| params.iter().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("no parameter {name} in {operation}"))
+}
+
+#[test]
+fn paths_and_methods_are_the_routed_ones_with_prefixes() {
+    let app = app(vec![
+        Gateway::new(ping),
+        Include::new(
+            "/api",
+            vec![Gateway::with_path("/v1", read_user), Include::new("/admin", vec![Gateway::new(echo)])],
+        ),
+        Gateway::new(file),
+    ]);
+    let doc = document(&app);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut paths: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+    paths.sort_unstable();
+    assert_eq!(paths, ["/api/admin/echo", "/api/v1/users/{id}", "/files/{rest}", "/ping"]);
+    let echo_item = doc["paths"]["/api/admin/echo"].as_object().unwrap();
+    let mut methods: Vec<&str> = echo_item.keys().map(String::as_str).collect();
+    methods.sort_unstable();
+    assert_eq!(methods, ["get", "post"], "no implicit HEAD");
+    assert_eq!(param(operation(&doc, "/files/{rest}", "get"), "rest")["in"], "path");
+}
+
+#[test]
+fn path_and_query_parameters_by_name_and_type_option_not_required() {
+    let doc = document(&app(vec![Gateway::new(read_user), Gateway::new(list_users)]));
+    let read = operation(&doc, "/users/{id}", "get");
+    assert_eq!(
+        param(read, "id"),
+        &json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "format": "uint64", "minimum": 0}})
+    );
+    assert_eq!(
+        param(read, "verbose"),
+        &json!({"name": "verbose", "in": "query", "required": false, "schema": {"type": "boolean"}})
+    );
+    let list = operation(&doc, "/users", "get");
+    assert_eq!(param(list, "page")["required"], false);
+    assert_eq!(param(list, "page")["schema"]["type"], "integer", "Option<u32> documents u32, not null");
+    assert_eq!(param(list, "q")["required"], true);
+    assert!(list.get("requestBody").is_none(), "GET documents no body");
+}
+
+#[test]
+fn data_and_payload_are_the_body_in_json_and_form() {
+    let doc = document(&app(vec![Gateway::new(create_user), Gateway::new(replace_user)]));
+    let body = &operation(&doc, "/users", "post")["requestBody"];
+    assert_eq!(body["required"], true);
+    for media in ["application/json", "application/x-www-form-urlencoded"] {
+        assert_eq!(body["content"][media]["schema"], json!({"$ref": "#/components/schemas/NewUser"}));
+    }
+    let new_user = &doc["components"]["schemas"]["NewUser"];
+    assert_eq!(new_user["required"], json!(["email"]));
+    let optional = &operation(&doc, "/users/{id}", "put")["requestBody"];
+    assert_eq!(optional["required"], false, "Option<NewUser> payload");
+    assert_eq!(optional["content"]["application/json"]["schema"], json!({"$ref": "#/components/schemas/NewUser"}));
+}
+
+#[test]
+fn arguments_a_body_key_may_override_offer_a_body_on_post_only() {
+    let doc = document(&app(vec![Gateway::new(login), Gateway::new(rename_user)]));
+    let login_op = operation(&doc, "/login", "post");
+    assert_eq!(param(login_op, "email")["in"], "query");
+    let body = &login_op["requestBody"];
+    assert_eq!(body["required"], false);
+    assert_eq!(body["content"]["application/json"]["schema"]["properties"]["password"], json!({"type": "string"}));
+    assert!(operation(&doc, "/users/{id}/email", "patch")["requestBody"].is_object());
+}
+
+#[test]
+fn responses_come_from_the_return_type_under_the_default_status() {
+    let doc = document(&app(vec![
+        Gateway::new(read_user),
+        Gateway::new(create_user),
+        Gateway::new(replace_user),
+        Gateway::new(delete_user),
+        Gateway::new(rename_user),
+        Gateway::new(ping),
+        Gateway::new(list_users),
+    ]));
+    let ok = |path: &str, method: &str, status: &str| operation(&doc, path, method)["responses"][status].clone();
+    // GET 200 with Result<Json<UserOut>, _>: the Ok side.
+    assert_eq!(
+        ok("/users/{id}", "get", "200")["content"]["application/json"]["schema"],
+        json!({"$ref": "#/components/schemas/UserOut"})
+    );
+    // POST 201, PUT with status_code = 202, DELETE 204 without content.
+    assert!(ok("/users", "post", "201")["content"]["application/json"].is_object());
+    assert_eq!(ok("/users/{id}", "put", "202")["description"], "Accepted for processing");
+    let deleted = ok("/users/{id}", "delete", "204");
+    assert!(deleted.is_object() && deleted.get("content").is_none(), "{deleted}");
+    assert_eq!(ok("/users/{id}/email", "patch", "200")["content"]["text/plain"]["schema"], json!({"type": "string"}));
+    let pong = ok("/ping", "get", "200");
+    assert!(pong.is_object() && pong.get("content").is_none());
+    // Generic types get schemars' names, valid component names.
+    let page = ok("/users", "get", "200")["content"]["application/json"]["schema"]["$ref"].as_str().unwrap().to_owned();
+    let name = page.trim_start_matches("#/components/schemas/");
+    assert!(name.starts_with("Page") && name.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)), "{name}");
+    assert!(doc["components"]["schemas"][name].is_object());
+    // Only the statuses the route can answer.
+    let statuses = |path: &str, method: &str| -> Vec<String> {
+        let mut statuses: Vec<String> =
+            operation(&doc, path, method)["responses"].as_object().unwrap().keys().cloned().collect();
+        statuses.sort_unstable();
+        statuses
+    };
+    assert_eq!(statuses("/ping", "get"), ["200"]);
+    assert_eq!(statuses("/users/{id}", "get"), ["200", "400"]);
+    assert_eq!(statuses("/users", "post"), ["201", "400", "401", "409", "415"]);
+}
+
+#[tokio::test]
+async fn the_documented_400_is_the_one_the_binder_sends() {
+    let app = app(vec![Gateway::new(read_user)]);
+    let doc = document(&app);
+    let reference = operation(&doc, "/users/{id}", "get")["responses"]["400"]["content"]["application/json"]["schema"]
+        ["$ref"]
+        .clone();
+    assert_eq!(reference, "#/components/schemas/ValidationError");
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(schemas["ValidationError"]["required"], json!(["detail", "errors"]));
+    let entry = &schemas["FieldError"];
+    let server = TestServer::start(app).await;
+    let response = client().get(server.url("/users/nope?verbose=maybe")).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    let mut keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["detail", "errors"]);
+    for error in body["errors"].as_array().unwrap() {
+        let mut fields: Vec<&str> = error.as_object().unwrap().keys().map(String::as_str).collect();
+        fields.sort_unstable();
+        let mut required: Vec<&str> = entry["required"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        required.sort_unstable();
+        assert_eq!(fields, required, "{error} against {entry}");
+        assert!(error["loc"].as_array().unwrap().iter().all(Value::is_string));
+    }
+}
+
+#[test]
+fn attribute_keys_summary_description_ids_deprecated() {
+    let doc = document(&app(vec![
+        Gateway::new(read_user),
+        Gateway::new(replace_user),
+        Gateway::new(rename_user),
+        Gateway::new(old_rename),
+    ]));
+    let read = operation(&doc, "/users/{id}", "get");
+    assert_eq!(read["summary"], "Read User", "Ravyn's rule: the name, title-cased");
+    assert_eq!(read["description"], "Reads one user.\n\nBy id.", "the doc comment");
+    assert_eq!(read["operationId"], "read_user_users__id__get");
+    assert!(read.get("deprecated").is_none());
+    let replace = operation(&doc, "/users/{id}", "put");
+    assert_eq!(
+        (&replace["summary"], &replace["description"], &replace["operationId"]),
+        (&json!("Replace"), &json!("Replaces a user."), &json!("replaceUser"))
+    );
+    assert_eq!(operation(&doc, "/users/{id}/email", "patch")["deprecated"], true);
+    assert_eq!(operation(&doc, "/users/{id}/rename", "post")["deprecated"], true, "Rust's #[deprecated]");
+}
+
+#[test]
+fn extra_responses_with_schemas_and_descriptions() {
+    let doc = document(&app(vec![Gateway::new(create_user)]));
+    let responses = &operation(&doc, "/users", "post")["responses"];
+    assert_eq!(
+        responses["409"],
+        json!({"description": "already exists", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Conflict"}}}})
+    );
+    assert_eq!(
+        responses["401"],
+        json!({"description": "Unauthorized", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPException"}}}})
+    );
+    assert_eq!(doc["components"]["schemas"]["HTTPException"]["required"], json!(["detail"]));
+}
+
+#[test]
+fn include_in_schema_at_every_level() {
+    let doc = document(&app(vec![
+        Gateway::new(hidden),
+        Gateway::new(ping).include_in_schema(false),
+        Include::new("/internal", vec![Gateway::new(echo)]).include_in_schema(false),
+        Gateway::new(read_user),
+    ]));
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(paths, ["/users/{id}"]);
+    let none = Ravyn::builder().routes(vec![Gateway::new(read_user)]).include_in_schema(false).build().unwrap();
+    assert_eq!(document(&none)["paths"], json!({}));
+}
+
+#[test]
+fn tags_merge_across_levels_and_are_tag_objects() {
+    let app = Ravyn::builder()
+        .tags(["api"])
+        .openapi_config(OpenAPIConfig::new().tags([Tag::new("users").description("Accounts")]))
+        .routes(vec![Include::new("/v1", vec![Gateway::new(create_user).tags(["write"])]).tags(["v1"])])
+        .build()
+        .unwrap();
+    let doc = document(&app);
+    assert_eq!(operation(&doc, "/v1/users", "post")["tags"], json!(["api", "v1", "write", "users"]));
+    assert_eq!(
+        doc["tags"],
+        json!([{"name": "users", "description": "Accounts"}, {"name": "api"}, {"name": "v1"}, {"name": "write"}])
+    );
+}
+
+#[test]
+fn security_from_routes_levels_config_and_sessions() {
+    let app = Ravyn::builder()
+        .session_config(SessionConfig::new("a-long-random-secret-of-at-least-32-bytes").session_cookie("sid"))
+        .openapi_config(
+            OpenAPIConfig::new().security_scheme("key", SecurityScheme::api_key_header("X-Key")).security(["key"]),
+        )
+        .routes(vec![Gateway::new(me), Include::new("/admin", vec![Gateway::new(ping)]).security(["key"])])
+        .build()
+        .unwrap();
+    let doc = document(&app);
+    assert_eq!(
+        doc["components"]["securitySchemes"]["session"],
+        json!({"type": "apiKey", "in": "cookie", "name": "sid"})
+    );
+    assert_eq!(doc["components"]["securitySchemes"]["key"], json!({"type": "apiKey", "in": "header", "name": "X-Key"}));
+    assert_eq!(doc["security"], json!([{"key": []}]));
+    let me_op = operation(&doc, "/me", "get");
+    assert_eq!(me_op["security"], json!([{"session": []}]));
+    assert!(me_op.get("parameters").is_none(), "a typed argument (Session) is not a parameter");
+    assert!(me_op["responses"].get("400").is_none(), "nothing binds by name");
+    assert_eq!(operation(&doc, "/admin/ping", "get")["security"], json!([{"key": []}]));
+}
+
+#[test]
+fn openapi_config_fields_go_into_info_and_servers() {
+    let config = OpenAPIConfig::new()
+        .title("Shop")
+        .version("2.1.0")
+        .summary("A shop")
+        .description("Sells things.")
+        .contact(Contact::new().name("Team").email("team@example.com"))
+        .license(License::new("MIT").identifier("MIT"))
+        .terms_of_service("https://example.com/terms")
+        .servers([Server::new("https://api.example.com").description("production")]);
+    let doc = document(&Ravyn::builder().openapi_config(config).build().unwrap());
+    assert_eq!(
+        doc["info"],
+        json!({"title": "Shop", "version": "2.1.0", "summary": "A shop", "description": "Sells things.",
+               "termsOfService": "https://example.com/terms", "contact": {"name": "Team", "email": "team@example.com"},
+               "license": {"name": "MIT", "identifier": "MIT"}})
+    );
+    assert_eq!(doc["servers"], json!([{"url": "https://api.example.com", "description": "production"}]));
+    let defaults = document(&Ravyn::builder().build().unwrap());
+    assert_eq!(defaults["info"]["title"], "Ravyn");
+    assert_eq!(defaults["servers"], json!([{"url": "/"}]));
+}
+
+struct OpenApiSettings;
+impl ravyn::Settings for OpenApiSettings {
+    fn openapi_config(&self) -> Option<OpenAPIConfig> {
+        Some(OpenAPIConfig::new().title("From settings"))
+    }
+    fn enable_openapi(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn settings_module_and_builder_precedence() {
+    let off = Ravyn::builder().settings_module(OpenApiSettings).build().unwrap();
+    assert!(off.openapi_json().is_none());
+    let on = Ravyn::builder().settings_module(OpenApiSettings).enable_openapi(true).build().unwrap();
+    assert_eq!(document(&on)["info"]["title"], "From settings");
+    let builder_wins = Ravyn::builder()
+        .settings_module(OpenApiSettings)
+        .enable_openapi(true)
+        .openapi_config(OpenAPIConfig::new().title("From builder"))
+        .build()
+        .unwrap();
+    assert_eq!(document(&builder_wins)["info"]["title"], "From builder");
+}
+
+#[test]
+fn a_route_at_the_documents_url_is_a_build_error() {
+    #[get("/openapi.json")]
+    async fn mine() -> &'static str {
+        "mine"
+    }
+    assert!(Ravyn::builder().routes(vec![Gateway::new(mine)]).build().is_err());
+    let moved = Ravyn::builder()
+        .routes(vec![Gateway::new(mine)])
+        .openapi_config(OpenAPIConfig::new().openapi_url("/schema.json"))
+        .build()
+        .unwrap();
+    assert!(document(&moved)["paths"]["/openapi.json"].is_object());
+}
+
+#[tokio::test]
+async fn the_document_and_docs_pages_are_served_over_http() {
+    let app = app(vec![Gateway::new(read_user)]);
+    let expected = app.openapi_json().unwrap().to_owned();
+    let server = TestServer::start(app).await;
+    let response = client().get(server.url("/openapi.json")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert_eq!(response.text().await.unwrap(), expected, "the cached bytes");
+    for (path, marker) in [
+        ("/docs/swagger", "SwaggerUIBundle"),
+        ("/docs/redoc", "<redoc spec-url=\"/openapi.json\""),
+        ("/docs/elements", "<elements-api apiDescriptionUrl=\"/openapi.json\""),
+        ("/docs/rapidoc", "<rapi-doc spec-url=\"/openapi.json\""),
+        ("/docs/scalar", "data-url=\"/openapi.json\""),
+    ] {
+        let response = client().get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(marker) && html.contains("cdn.jsdelivr.net"), "{path}: {html}");
+    }
+    assert!(!expected.contains("/docs/swagger"), "the docs are not operations");
+}
+
+#[tokio::test]
+async fn turned_off_nothing_is_served() {
+    let app = Ravyn::builder().routes(vec![Gateway::new(read_user)]).enable_openapi(false).build().unwrap();
+    assert!(app.openapi_json().is_none());
+    let server = TestServer::start(app).await;
+    for path in ["/openapi.json", "/docs/swagger"] {
+        assert_eq!(client().get(server.url(path)).send().await.unwrap().status(), 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn docs_urls_can_move_or_go() {
+    let config = OpenAPIConfig::new().openapi_url("/api/schema.json").docs_url("/swagger").redoc_url(None);
+    let app = Ravyn::builder().routes(vec![Gateway::new(ping)]).openapi_config(config).build().unwrap();
+    let server = TestServer::start(app).await;
+    assert_eq!(client().get(server.url("/api/schema.json")).send().await.unwrap().status(), 200);
+    let swagger = client().get(server.url("/swagger")).send().await.unwrap().text().await.unwrap();
+    assert!(swagger.contains("\"/api/schema.json\""));
+    assert_eq!(client().get(server.url("/docs/redoc")).send().await.unwrap().status(), 404);
+}
+
+/// A hand-written handler is documented from its `RouteSpec`: path, method, status, arguments.
+struct Manual;
+impl ravyn::Handler for Manual {
+    fn spec(&self) -> ravyn::RouteSpec {
+        static ARGS: [ravyn::ArgSpec; 1] = [ravyn::ArgSpec::new("n", ravyn::ArgSource::Query, "u8", true)];
+        ravyn::RouteSpec::new("manual_route", "/manual", &["GET"], 200).with_args(&ARGS)
+    }
+    fn call(&self, _: Request) -> ravyn::BoxFuture<'static, ravyn::Response> {
+        Box::pin(async { ravyn::Response::text("manual") })
+    }
+}
+
+#[test]
+fn hand_written_handlers_are_listed_from_their_spec() {
+    let doc = document(&app(vec![Gateway::new(Manual)]));
+    let manual = operation(&doc, "/manual", "get");
+    assert_eq!(manual["summary"], "Manual Route");
+    assert_eq!(param(manual, "n")["schema"], json!({}));
+    assert_eq!(manual["responses"]["200"], json!({"description": "Successful response"}));
+}
+
+#[test]
+fn operation_ids_follow_ravyn_and_stay_unique() {
+    let doc = document(&app(vec![
+        Include::new("/api", vec![Gateway::new(read_user)]),
+        Gateway::with_path("/v1", ping),
+        Gateway::with_path("/v2", ping),
+    ]));
+    // Ravyn's rule: the handler's own path, without the Include's prefix.
+    assert_eq!(operation(&doc, "/api/users/{id}", "get")["operationId"], "read_user_users__id__get");
+    // One handler mounted twice: the second falls back to its full path.
+    assert_eq!(operation(&doc, "/v1/ping", "get")["operationId"], "ping_ping_get");
+    assert_eq!(operation(&doc, "/v2/ping", "get")["operationId"], "ping_v2_ping_get");
+}
