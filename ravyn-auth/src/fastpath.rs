@@ -7,20 +7,27 @@
 //! parses the claims twice: once into the caller's type and once into its own validation struct
 //! (with an untagged `aud`, buffered). Here the same token is checked with:
 //!
-//! - base64 decoded into stack buffers;
-//! - the header parsed into a struct of three borrowed fields (`alg`, `kid`, `typ`);
-//! - the signature checked by the key's [`PreparedVerifier`](crate::crypto::PreparedVerifier), made once at start-up (the same ring
-//!   primitive the provider's verifier calls);
-//! - the claims parsed once, into the typed [`Token<C>`], whose fields then answer jsonwebtoken's
-//!   checks (`exp` present and numeric, `iss` and `aud` as configured) without allocating.
+//! - the header of a token this app minted compared as text with the one each key mints (no
+//!   base64, no JSON); any other header decoded and parsed into three borrowed fields (`alg`,
+//!   `kid`, `typ`);
+//! - the signature checked by the key's [`PreparedVerifier`](crate::crypto::PreparedVerifier),
+//!   made once at start-up (the same ring primitive the provider's verifier calls); for HMAC and
+//!   a minted header, from the MAC's state after that header, kept at start-up (one hash block
+//!   fewer: the header is 64 base64 characters);
+//! - base64url decoded into stack buffers by a strict decoder (`URL_SAFE_NO_PAD`'s rules);
+//! - the claims read once, into the typed [`Token<C>`]: compact JSON of registered claims (what
+//!   this crate and Python Ravyn write) by a small reader ([`compact_claims`]), anything else by
+//!   serde_json; the typed fields then answer jsonwebtoken's checks (`exp` present and numeric,
+//!   `iss` and `aud` as configured) without allocating.
 //!
 //! **Exactness.** Whatever this path decides is what jsonwebtoken would decide: where a token
 //! holds anything it does not model (a header field other than those three, an escaped string in
 //! the header, a part that is not exactly three, a signature over 512 bytes), it answers
 //! [`Fast::Defer`] and the caller runs jsonwebtoken's `decode` ([`Keys::decode_reference`]), so
 //! unusual tokens are judged by jsonwebtoken itself. The differential property test
-//! (`tests::differential`) checks that every decision taken here equals jsonwebtoken's, on random
-//! and mutated tokens for every algorithm, with and without `iss`/`aud`, with rotated keys.
+//! (`differential.rs`) checks that every decision taken here equals jsonwebtoken's, on random
+//! and mutated tokens for every algorithm, with and without `iss`/`aud`, with rotated keys, and
+//! that the tokens this crate and Python Ravyn mint are never deferred.
 //!
 //! Why the claims checks are jsonwebtoken's, given that `Token<C>` parsed: `Token<C>` refuses
 //! what jsonwebtoken's validation struct would (a duplicate `exp`, `nbf`, `sub`, `iss` or `aud`, a

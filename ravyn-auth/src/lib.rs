@@ -95,8 +95,9 @@
 //!   verify. The rule is `ravyn_session::KeyRing`'s, shared with session cookies.
 //! - **The bearer parser never panics** on any bytes (property-tested), allocates nothing, and
 //!   refuses tokens over [`MAX_TOKEN_LEN`] before decoding them.
-//! - **One crypto library.** Signatures are computed by ring through jsonwebtoken's
-//!   crypto-provider hook; neither aws-lc-rs nor RustCrypto is compiled.
+//! - **One crypto library.** Signatures are computed by ring: through jsonwebtoken's
+//!   crypto-provider hook when signing, and directly (keys prepared once) when verifying on the
+//!   bearer hot path; neither aws-lc-rs nor RustCrypto is compiled.
 //!
 //! # Limits
 //!
@@ -114,8 +115,9 @@
 //!   refresh token could be used once per process.
 //! - **Fallback keys share the configured algorithm.** Moving from HS256 to RS256 is not a
 //!   rotation: tokens of the old algorithm stop verifying at once.
-//! - **No JWKS, no encrypted tokens (JWE), no `crit` extensions**; verification allocates (the
-//!   decoded header, payload and claims, as jsonwebtoken decodes them).
+//! - **No JWKS, no encrypted tokens (JWE), no `crit` extensions.** Verification allocates only
+//!   the claims' strings (and a token's claims over 1 KiB); tokens of an unusual shape are
+//!   verified by jsonwebtoken's own `decode`, which allocates more (see `fastpath.rs`).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
