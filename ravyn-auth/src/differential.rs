@@ -431,3 +431,14 @@ fn compact_alike<C: DeserializeOwned + PartialEq + Debug>(claims: &str) -> Resul
     }
     Ok(())
 }
+
+/// An empty `aud` list when no audience is configured: jsonwebtoken refuses it (any `aud` then),
+/// and so does the fast path (the case the differential test found).
+#[test]
+fn an_empty_audience_list_without_a_configured_audience_is_refused() {
+    let keys = keys(Algorithm::HS256, false, false, false);
+    let token = keys.encode(&json!({"exp": 1_750_000_000u64, "aud": []})).unwrap();
+    assert!(keys.decode_reference::<Token<NoClaims>>(&token).is_err());
+    let Fast::Done(decided) = fastpath::decode::<NoClaims>(&keys, &token) else { panic!("deferred") };
+    assert_eq!(decided.unwrap_err().reason(), "audience mismatch");
+}
