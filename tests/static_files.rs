@@ -307,3 +307,25 @@ async fn login_example_serves_its_page_and_compresses_with_compression_1() {
     assert!(profile.headers().get("content-encoding").is_none());
     assert_eq!(profile.json::<Value>().await.unwrap()["user"]["email"], "alice@example.com");
 }
+
+#[tokio::test]
+async fn settings_static_files_serve_and_no_static_path_is_an_openapi_operation() {
+    init_logs();
+    let tree = Tree::new("settings");
+    struct AppSettings(PathBuf);
+    impl ravyn::Settings for AppSettings {
+        fn static_files_config(&self) -> Vec<StaticFilesConfig> {
+            vec![StaticFilesConfig::new("/static", self.0.clone())]
+        }
+    }
+    let app = Ravyn::builder().settings_module(AppSettings(tree.path("public"))).build().unwrap();
+    #[cfg(feature = "openapi")]
+    {
+        let document: Value = serde_json::from_str(app.openapi_json().unwrap()).unwrap();
+        assert_eq!(document["paths"], json!({}), "static files are not operations");
+    }
+    let server = TestServer::start(app).await;
+    let css = client().get(server.url("/static/css/site.css")).send().await.unwrap();
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.text().await.unwrap(), "body { color: red }");
+}
