@@ -7,6 +7,7 @@
 #
 #   bash bench/stream_rss.sh                    # SIZE=1073741824 LIMIT_MIB=64 PORT=18190
 #   PROFILE=release bash bench/stream_rss.sh    # the release build (default: the debug build)
+#   BIN=path/to/streaming bash bench/stream_rss.sh   # a binary already built (no cargo build)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,12 +18,14 @@ PORT=${PORT:-18190}
 PROFILE=${PROFILE:-debug}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
-if [ "$PROFILE" = release ]; then
-    cargo build --quiet --release --example streaming
-else
-    cargo build --quiet --example streaming
+if [ -z "${BIN:-}" ]; then
+    if [ "$PROFILE" = release ]; then
+        cargo build --quiet --release --example streaming
+    else
+        cargo build --quiet --example streaming
+    fi
+    BIN="$CARGO_TARGET_DIR/$PROFILE/examples/streaming"
 fi
-BIN="$CARGO_TARGET_DIR/$PROFILE/examples/streaming"
 
 RUST_LOG=warn PORT=$PORT "$BIN" &
 SERVER=$!
@@ -34,7 +37,7 @@ done
 
 kib() { awk -v field="$1:" '$1 == field { print $2 }' "/proc/$SERVER/status"; }
 mib() { echo "$(( $1 / 1024 )) MiB"; }
-echo "size: $SIZE bytes; server: $BIN (pid $SERVER)"
+echo "size: $SIZE bytes; server: $BIN (pid $SERVER); load: $(uptime)"
 echo "before:           VmRSS $(mib "$(kib VmRSS)")  VmHWM $(mib "$(kib VmHWM)")"
 
 started=$(date +%s.%N)
@@ -44,13 +47,13 @@ echo "download:         $downloaded bytes in ${seconds}s; VmRSS $(mib "$(kib VmR
 [ "$downloaded" = "$SIZE" ] || { echo "download: expected $SIZE bytes"; exit 1; }
 
 started=$(date +%s.%N)
-answer=$(head -c "$SIZE" /dev/zero | curl -s -T - -H 'content-type: application/octet-stream' "http://127.0.0.1:$PORT/upload")
+answer=$(head -c "$SIZE" /dev/zero | curl -s -X POST -T - -H 'content-type: application/octet-stream' "http://127.0.0.1:$PORT/upload")
 seconds=$(echo "$(date +%s.%N) - $started" | bc)
 echo "upload (chunked): $answer in ${seconds}s; VmRSS $(mib "$(kib VmRSS)")  VmHWM $(mib "$(kib VmHWM)")"
 echo "$answer" | grep -q "\"bytes\":$SIZE" || { echo "upload: expected $SIZE bytes"; exit 1; }
 
 started=$(date +%s.%N)
-answer=$(head -c "$SIZE" /dev/zero | curl -s -T - -H "content-length: $SIZE" "http://127.0.0.1:$PORT/upload")
+answer=$(head -c "$SIZE" /dev/zero | curl -s -X POST -T - -H 'transfer-encoding:' -H "content-length: $SIZE" "http://127.0.0.1:$PORT/upload")
 seconds=$(echo "$(date +%s.%N) - $started" | bc)
 echo "upload (length):  $answer in ${seconds}s; VmRSS $(mib "$(kib VmRSS)")  VmHWM $(mib "$(kib VmHWM)")"
 echo "$answer" | grep -q "\"bytes\":$SIZE" || { echo "upload: expected $SIZE bytes"; exit 1; }

@@ -5,7 +5,7 @@
 //! cargo run --example streaming            # HOST=127.0.0.1 PORT=8000 by default
 //! curl -N http://127.0.0.1:8000/events     # data: 1 ... data: 5, a second apart
 //! curl -o /dev/null http://127.0.0.1:8000/download?bytes=1073741824
-//! curl -T big.iso http://127.0.0.1:8000/upload   # {"bytes": N, "sha256": "..."}
+//! curl -X POST -T big.iso http://127.0.0.1:8000/upload   # {"bytes": N, "sha256": "..."}
 //! ```
 
 use bytes::Bytes;
