@@ -193,7 +193,9 @@ where
     fn into_response(self) -> Response {
         let stream = EventBytes {
             events: Box::pin(self.events),
-            keep_alive: self.keep_alive.map(|interval| (interval, Box::pin(tokio::time::sleep(interval)))),
+            // The timer is made on the first poll, inside the runtime: a response may be built
+            // outside one (in a test, or before it is handed to the server).
+            keep_alive: self.keep_alive.map(|interval| (interval, None)),
         };
         Response::stream(stream)
             .content_type(TEXT_EVENT_STREAM)
@@ -206,7 +208,7 @@ where
 /// The events as bytes, with keep-alive comments in the quiet gaps.
 struct EventBytes<S> {
     events: Pin<Box<S>>,
-    keep_alive: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+    keep_alive: Option<(Duration, Option<Pin<Box<tokio::time::Sleep>>>)>,
 }
 
 impl<S: Stream<Item = ServerSentEvent>> Stream for EventBytes<S> {
@@ -216,20 +218,24 @@ impl<S: Stream<Item = ServerSentEvent>> Stream for EventBytes<S> {
         let this = self.get_mut();
         match this.events.as_mut().poll_next(cx) {
             Poll::Ready(Some(event)) => {
-                if let Some((interval, timer)) = &mut this.keep_alive {
+                if let Some((interval, Some(timer))) = &mut this.keep_alive {
                     timer.as_mut().reset(tokio::time::Instant::now() + *interval);
                 }
                 Poll::Ready(Some(Ok(Bytes::from(event.written))))
             }
             Poll::Ready(None) => Poll::Ready(None),
             Poll::Pending => match &mut this.keep_alive {
-                Some((interval, timer)) => match timer.as_mut().poll(cx) {
-                    Poll::Ready(()) => {
-                        timer.as_mut().reset(tokio::time::Instant::now() + *interval);
-                        Poll::Ready(Some(Ok(Bytes::from_static(b": keep-alive\n\n"))))
+                Some((interval, timer)) => {
+                    match timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(*interval))).as_mut().poll(cx) {
+                        Poll::Ready(()) => {
+                            if let Some(timer) = timer {
+                                timer.as_mut().reset(tokio::time::Instant::now() + *interval);
+                            }
+                            Poll::Ready(Some(Ok(Bytes::from_static(b": keep-alive\n\n"))))
+                        }
+                        Poll::Pending => Poll::Pending,
                     }
-                    Poll::Pending => Poll::Pending,
-                },
+                }
                 None => Poll::Pending,
             },
         }
