@@ -11,10 +11,10 @@
 
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)] // a harness panics to report
 
-use ravyn::config::{CookieFormat, SessionConfig};
+use ravyn::config::{CORSConfig, CSRFConfig, CookieFormat, SessionConfig};
 use ravyn::http::{HeaderName, HeaderValue, Method, StatusCode};
 use ravyn::testing::TestClient;
-use ravyn::{get, post, CORSConfig, CSRFConfig, Gateway, Include, Json, Ravyn, Request};
+use ravyn::{get, post, Gateway, Include, Json, Ravyn, Request};
 use ravyn_session::codec::Codec;
 use ravyn_session::{incoming, IncomingCookie};
 use serde::Deserialize;
@@ -421,7 +421,7 @@ pub fn jwt_token(data: &[u8]) {
             let header = format!("Bearer {issued}");
             let token = jwt.bearer(Some(header.as_bytes())).unwrap();
             let verified = jwt.verify_access::<ravyn_auth::NoClaims>(token).unwrap();
-            assert_eq!(verified.claims.sub.as_deref(), Some(subject.as_str()));
+            assert_eq!(verified.sub.as_deref(), Some(subject.as_str()));
         }
     }
 }
