@@ -10,6 +10,8 @@
 #   SCENARIOS="hello hello-csrf" bash bench/callgrind.sh
 #
 # Scenarios: hello, profile (a valid signed session cookie), login (POST /login, JSON),
+# me (GET /me of the jwt example with a valid bearer token from its POST /auth/token; JWT_BIN, default
+# the release jwt example built here; JWT_ENV adds settings, e.g. "JWT_CHECK_REVOCATION=0"),
 # hello-csrf (GET /hello of the example with CSRF=1, sending a valid csrftoken cookie), hello-cookie
 # (the same request with CSRF off: the baseline hello-csrf is compared with).
 # Knobs: DURATION=4s WARMUP=2s CONNECTIONS=8; RAVYN_BIN (our server binary; default: the release
@@ -45,7 +47,8 @@ if [ -z "${RAVYN_BIN:-}" ]; then
   cargo build --release --example login --no-default-features --quiet
   RAVYN_BIN=$CARGO_TARGET_DIR/release/examples/login
 fi
-binary() { case $1 in ravyn) echo "$RAVYN_BIN" ;; *) echo "$BENCH_TARGET_DIR/release/$1" ;; esac; }
+JWT_BIN=${JWT_BIN:-$CARGO_TARGET_DIR/release/examples/jwt}
+binary() { case $1 in ravyn) echo "$RAVYN_BIN" ;; ravyn-jwt) echo "$JWT_BIN" ;; *) echo "$BENCH_TARGET_DIR/release/$1" ;; esac; }
 
 SERVER=""
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null || true; [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"; }
@@ -61,6 +64,7 @@ start() { # app extra-env...
   for _ in $(seq 50); do ss -ltn | grep -q "127.0.0.1:$PORT " || break; sleep 0.1; done
   local app_env=()
   [ "$app" = ravyn ] && read -r -a app_env <<<"${RAVYN_ENV:-}"
+  [ "$app" = ravyn-jwt ] && read -r -a app_env <<<"JWT_SECRET=bench-jwt-secret-0123456789abcdef0123456789 ${JWT_ENV:-}"
   env PORT=$PORT WORKER_THREADS=2 LOGIN_FAST_HASH=1 SESSION_SECRET=$SESSION_SECRET RUST_LOG=warn "${app_env[@]}" "$@" \
     valgrind --tool=callgrind --callgrind-out-file="$WORK/$app.%p.out" "$(binary "$app")" >"$WORK/$app.log" 2>&1 &
   SERVER=$!
@@ -74,6 +78,11 @@ session_cookie() {
     --data '{"email":"alice@example.com","password":"wonderland"}' "$(url /login)" |
     tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(session=[^;]*\).*/\1/p' | head -n1
 }
+bearer_token() {
+  curl -s -X POST -H 'Content-Type: application/json' \
+    --data '{"email":"alice@example.com","password":"wonderland"}' "$(url /auth/token)" |
+    sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'
+}
 csrf_cookie() {
   curl -s -D - -o /dev/null "$(url /hello)" | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(csrftoken=[^;]*\).*/\1/p' | head -n1
 }
@@ -85,6 +94,7 @@ wrk_run() { # duration scenario cookie -> wrk output
     hello) "${args[@]}" "$(url /hello)" ;;
     hello-csrf | hello-cookie) "${args[@]}" -H "Cookie: $cookie" "$(url /hello)" ;;
     profile) "${args[@]}" -H "Cookie: $cookie" "$(url /profile)" ;;
+    me) "${args[@]}" -H "Authorization: Bearer $cookie" "$(url /me)" ;;
     login) wrk -t1 -c"$CONNECTIONS" -d"$d" -s bench/lua/login.lua "$(url /login)" ;;
   esac
 }
@@ -94,15 +104,18 @@ for app in $APPS; do
   for scenario in $SCENARIOS; do
     extra=()
     [ "$scenario" = hello-csrf ] && extra=(CSRF=1)
-    start "$app" "${extra[@]}"
+    server_app=$app
+    [ "$scenario" = me ] && server_app=ravyn-jwt
+    start "$server_app" "${extra[@]}"
     cookie=""
     case $scenario in
       profile) cookie=$(session_cookie) ;;
+      me) cookie=$(bearer_token) ;;
       hello-csrf) cookie=$(csrf_cookie) ;;
       # The shape of a csrftoken cookie (the server, CSRF off, does not read it).
       hello-cookie) cookie="csrftoken=$(printf 'A%.0s' $(seq 43)).$(printf 'B%.0s' $(seq 43))" ;;
     esac
-    case $scenario in profile | hello-csrf) [ -n "$cookie" ] || die "$app: no cookie for $scenario" ;; esac
+    case $scenario in profile | hello-csrf | me) [ -n "$cookie" ] || die "$app: no cookie for $scenario" ;; esac
     wrk_run "$WARMUP" "$scenario" "$cookie" >/dev/null
     callgrind_control -z "$SERVER" >/dev/null
     out=$(wrk_run "$DURATION" "$scenario" "$cookie")
@@ -111,7 +124,7 @@ for app in $APPS; do
     errors=$(echo "$out" | sed -n 's/.*status_errors=\([0-9]*\) socket_errors=\([0-9]*\).*/\1+\2/p')
     [ "$(( errors ))" = 0 ] || say "warning: $app $scenario: $errors errors"
     sleep 0.5
-    dump=$(ls -t "$WORK/$app".*.out.* 2>/dev/null | head -n1)
+    dump=$(ls -t "$WORK/$server_app".*.out.* 2>/dev/null | head -n1)
     [ -n "$dump" ] || die "no callgrind dump for $app $scenario"
     total=$(sed -n 's/^summary: \([0-9]*\).*/\1/p' "$dump" | head -n1)
     [ -n "$total" ] || total=$(sed -n 's/^totals: \([0-9]*\).*/\1/p' "$dump" | head -n1)

@@ -25,7 +25,7 @@
 //! ```
 
 pub use ravyn_core::{
-    binding, cookie, extract, http, lifecycle, middleware, shutdown_signal, AppConfig, ArcMiddleware, ArgSource,
+    auth, binding, cookie, extract, http, lifecycle, middleware, shutdown_signal, AppConfig, ArcMiddleware, ArgSource,
     ArgSpec, Body, BodyPolicy, BoxError, BoxFuture, ConfigError, FromRequest, Gateway, HTTPException, Handler, Html,
     Include, IntoResponse, Json, Middleware, Needs, Next, NotAuthorized, NotFound, PathParams, PermissionDenied, Ravyn,
     RavynBuilder, Redirect, Request, Response, Route, RouteSpec, Settings, MAX_URI_LENGTH,
@@ -36,8 +36,22 @@ pub use ravyn_macros::{delete, get, patch, post, put, route};
 pub mod config {
     #[cfg(feature = "openapi")]
     pub use ravyn_core::openapi::OpenAPIConfig;
+    pub use ravyn_core::ravyn_auth::{Algorithm, JWTConfig, JWTConfigError};
     pub use ravyn_core::ravyn_session::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
     pub use ravyn_core::{CORSConfig, CSRFConfig};
+}
+
+/// JWT tokens: the [`JwtManager`](jwt::JwtManager) that issues, verifies, refreshes and revokes
+/// them, the [`Token`](jwt::Token) claims, errors, token stores and clocks (`ravyn-auth`). The
+/// web side (the identity step, [`AuthUser`](auth::AuthUser), [`Claims`](auth::Claims),
+/// permissions) is in [`auth`].
+pub mod jwt {
+    #[cfg(feature = "redis")]
+    pub use ravyn_core::ravyn_auth::RedisTokenStore;
+    pub use ravyn_core::ravyn_auth::{
+        bearer_token, store, Audience, AuthError, AuthErrorKind, Clock, JwtManager, KeyId, ManualClock,
+        MemoryTokenStore, NoClaims, StoreError, SystemClock, Token, TokenPair, TokenStore, TokenType, MAX_TOKEN_LEN,
+    };
 }
 
 /// OpenAPI 3.1 (feature `openapi`, on by default): [`OpenAPIConfig`](openapi::OpenAPIConfig), the
@@ -75,6 +89,9 @@ pub mod testing {
 
 /// The names most apps import: `use ravyn::prelude::*;`.
 pub mod prelude {
+    pub use crate::auth::{
+        AllowAny, AuthUser, Claims, DenyAll, IsAuthenticated, IsAuthenticatedOrReadOnly, Permission,
+    };
     pub use crate::{
         delete, get, patch, post, put, route, Gateway, HTTPException, Include, IntoResponse, Json, Ravyn, Redirect,
         Request, Response, Settings,
@@ -142,6 +159,14 @@ pub struct CsrfDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/configurations/cors.md")]
 pub struct CorsDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/configurations/jwt.md")]
+pub struct JwtConfigDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/permissions.md")]
+pub struct PermissionsDoc;
 
 #[cfg(doctest)]
 #[doc = include_str!("../docs/security.md")]

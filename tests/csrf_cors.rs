@@ -298,14 +298,33 @@ async fn a_forged_or_foreign_token_is_refused() {
     assert_eq!(post(genuine.clone(), genuine).send().await.unwrap().status(), 200);
 }
 
+/// Was `a_planted_second_cookie_does_not_lock_the_user_out`, which accepted a submission matching
+/// any validly signed cookie of the name. That is what let the security review's attack through
+/// (M2: a token planted beside the user's own from a sibling subdomain or a plain-http response).
+/// Several token cookies that disagree are now refused, whichever one is submitted: one of them
+/// was planted, and nothing says which. The planted cookie can so block the user's unsafe requests
+/// until it expires; `__Host-csrftoken` (which no sibling subdomain or plain-http response can set)
+/// is the defence against the planting itself (docs/configurations/csrf.md).
 #[tokio::test]
-async fn a_planted_second_cookie_does_not_lock_the_user_out() {
+async fn several_token_cookies_that_disagree_are_refused() {
     let server = csrf_server().await;
     let (_, issued) = fresh_token(&server).await;
+    let (_, planted) = fresh_token(&server).await;
     let raw = reqwest::Client::new();
+    for submitted in [&issued, &planted] {
+        let response = raw
+            .post(server.url("/submit"))
+            .header("cookie", format!("csrftoken={planted}; csrftoken={issued}"))
+            .header("X-CSRFToken", submitted)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403);
+    }
+    // The same cookie twice (one set for two paths) is no disagreement.
     let response = raw
         .post(server.url("/submit"))
-        .header("cookie", format!("csrftoken=planted; csrftoken={issued}"))
+        .header("cookie", format!("csrftoken={issued}; csrftoken={issued}"))
         .header("X-CSRFToken", &issued)
         .send()
         .await

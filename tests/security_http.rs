@@ -7,7 +7,11 @@ mod common;
 
 use bytes::Bytes;
 use common::{client, init_logs, TestServer};
-use ravyn::{get, post, Gateway, Ravyn, Request};
+use ravyn::config::{CSRFConfig, SessionConfig};
+use ravyn::http::HeaderValue;
+use ravyn::session::MemoryStore;
+use ravyn::{get, post, Gateway, HTTPException, Json, Ravyn, Request, Response};
+use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -29,8 +33,105 @@ async fn hook(data: serde_json::Value) -> String {
     data["event"].as_str().unwrap_or_default().to_owned()
 }
 
+#[get("/token")]
+async fn show_token(request: Request) -> Json<Value> {
+    Json(json!({"csrf_token": request.csrf_token()}))
+}
+
+#[post("/login")]
+async fn login_route(request: Request) -> Result<Json<Value>, HTTPException> {
+    let session = request.session();
+    session.cycle_id();
+    session.insert("user_id", 1)?;
+    Ok(Json(json!({})))
+}
+
+#[post("/logout")]
+async fn logout_route(request: Request) -> Json<Value> {
+    request.session().clear();
+    Json(json!({}))
+}
+
+#[get("/me")]
+async fn me_route(request: Request) -> Result<Json<Value>, HTTPException> {
+    Ok(Json(json!({"user_id": request.session().get::<u64>("user_id")?})))
+}
+
+#[post("/transfer")]
+async fn transfer_route(request: Request) -> Result<Json<Value>, HTTPException> {
+    Ok(Json(json!({"from": request.session().get::<u64>("user_id")?})))
+}
+
+/// A page its handler marks as cacheable by anyone.
+#[get("/public-page")]
+async fn public_page() -> Response {
+    Response::text("page").header(ravyn::http::header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"))
+}
+
+const SESSION_SECRET: &str = "security-test-session-secret-of-32-bytes";
+const CSRF_SECRET: &str = "security-test-csrf-secret-of-32-bytes!!";
+
+/// Sessions in a store (so tokens are bound to the session id) or in cookies, CSRF on.
+async fn session_app(store: bool) -> TestServer {
+    init_logs();
+    let sessions = SessionConfig::new(SESSION_SECRET);
+    let sessions = if store { sessions.store(MemoryStore::new()) } else { sessions };
+    let app = Ravyn::builder()
+        .session_config(sessions)
+        .csrf_config(CSRFConfig::new(CSRF_SECRET))
+        .routes(vec![
+            Gateway::new(show_token),
+            Gateway::new(login_route),
+            Gateway::new(logout_route),
+            Gateway::new(me_route),
+            Gateway::new(transfer_route),
+            Gateway::new(public_page),
+        ])
+        .build()
+        .unwrap();
+    TestServer::start(app).await
+}
+
+/// The value of the `Set-Cookie` for `name` in `response` (the last one, as a browser keeps).
+fn set_cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.strip_prefix(name)?.strip_prefix('=')?.split(';').next().map(str::to_owned))
+        .next_back()
+}
+
+/// One request with exactly the `Cookie` header given (no cookie jar), the token in `X-CSRFToken`.
+async fn send(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    cookie: &str,
+    token: Option<&str>,
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new().request(method, server.url(path)).header("cookie", cookie);
+    if let Some(token) = token {
+        request = request.header("x-csrftoken", token);
+    }
+    request.send().await.unwrap()
+}
+
+/// Logs in (a token first, then `POST /login`): the session cookie and the token cookie after.
+async fn log_in(server: &TestServer) -> (String, String) {
+    let first = send(server, reqwest::Method::GET, "/token", "", None).await;
+    let anonymous_token = set_cookie(&first, "csrftoken").unwrap();
+    let cookie = format!("csrftoken={anonymous_token}");
+    let login = send(server, reqwest::Method::POST, "/login", &cookie, Some(&anonymous_token)).await;
+    assert_eq!(login.status(), 201);
+    let session = set_cookie(&login, "session").unwrap();
+    let token = set_cookie(&login, "csrftoken").expect("the login response renews the token");
+    assert_ne!(token, anonymous_token, "rotated at login");
+    (session, token)
+}
+
 #[get("/{slug}")]
-async fn page(slug: String) -> String {
+async fn slug_page(slug: String) -> String {
     slug
 }
 
@@ -194,7 +295,7 @@ async fn h1_one_h2c_connection_with_many_unfinished_uploads_stays_under_its_budg
 /// L4: the trailing-slash redirect never points off this origin.
 #[tokio::test]
 async fn l4_a_trailing_slash_redirect_is_only_ever_a_same_origin_path() {
-    let app = Ravyn::builder().routes(vec![Gateway::new(page)]).build().unwrap();
+    let app = Ravyn::builder().routes(vec![Gateway::new(slug_page)]).build().unwrap();
     let server = TestServer::start(app).await;
     for (target, expected) in [
         ("/\\evil.com/", "HTTP/1.1 404"),
@@ -253,4 +354,131 @@ async fn m3_a_body_without_content_type_is_not_bound() {
     let response = http.post(server.url("/hook")).body(r#"{"event":"push"}"#).send().await.unwrap();
     assert_eq!(response.status(), 201);
     assert_eq!(response.text().await.unwrap(), "push");
+}
+
+/// M2: the review's request. The attacker gets a genuine token of their own and plants it in the
+/// victim's browser (a sibling subdomain, a plain-http response) beside the victim's cookie, or in
+/// its place; a cross-site form then submits it. Refused both ways: cookies that disagree are
+/// refused, and the token is bound to the session (the victim's store id), so the attacker's
+/// token is not valid for the victim even alone. The victim's own token passes.
+#[tokio::test]
+async fn m2_a_planted_token_cookie_gets_403() {
+    let server = session_app(true).await;
+    let attacker = send(&server, reqwest::Method::GET, "/token", "", None).await;
+    let planted = set_cookie(&attacker, "csrftoken").unwrap();
+    let (session, victims) = log_in(&server).await;
+    let form = |cookie: String, submitted: &str| {
+        reqwest::Client::new()
+            .post(server.url("/transfer"))
+            .header("cookie", cookie)
+            .form(&[("csrf_token", submitted), ("to", "mallory")])
+            .send()
+    };
+    // Beside the victim's cookie (the review's run: 200 before the fix).
+    let beside = form(format!("session={session}; csrftoken={planted}; csrftoken={victims}"), &planted).await.unwrap();
+    assert_eq!(beside.status(), 403);
+    // In its place.
+    let alone = form(format!("session={session}; csrftoken={planted}"), &planted).await.unwrap();
+    assert_eq!(alone.status(), 403);
+    // An attacker who logs in too has a token bound to their own session, not the victim's.
+    let (_, attackers_logged_in) = log_in(&server).await;
+    let other_session =
+        form(format!("session={session}; csrftoken={attackers_logged_in}"), &attackers_logged_in).await.unwrap();
+    assert_eq!(other_session.status(), 403);
+    // The victim's own token.
+    let own = form(format!("session={session}; csrftoken={victims}"), &victims).await.unwrap();
+    assert_eq!(own.status(), 201);
+    assert_eq!(own.json::<Value>().await.unwrap(), json!({"from": 1}));
+}
+
+/// M2: tokens are rotated when the session's identity changes. The login response (cycle_id)
+/// carries a token for the new session and the anonymous one stops working; the logout response
+/// (clear) carries one for no session and the logged-in one stops working.
+#[tokio::test]
+async fn m2_login_and_logout_rotate_the_token() {
+    let server = session_app(true).await;
+    let first = send(&server, reqwest::Method::GET, "/token", "", None).await;
+    let anonymous = set_cookie(&first, "csrftoken").unwrap();
+    let (session, token) = log_in(&server).await;
+    let cookie = format!("session={session}; csrftoken={token}");
+    assert_eq!(send(&server, reqwest::Method::POST, "/transfer", &cookie, Some(&token)).await.status(), 201);
+    let stale = format!("session={session}; csrftoken={anonymous}");
+    assert_eq!(send(&server, reqwest::Method::POST, "/transfer", &stale, Some(&anonymous)).await.status(), 403);
+    // A page reading the token gets the carried one, valid for this session.
+    let page = send(&server, reqwest::Method::GET, "/token", &cookie, None).await;
+    assert!(set_cookie(&page, "csrftoken").is_none());
+    assert_eq!(page.json::<Value>().await.unwrap()["csrf_token"], token.as_str());
+
+    let logout = send(&server, reqwest::Method::POST, "/logout", &cookie, Some(&token)).await;
+    assert_eq!(logout.status(), 201);
+    let after = set_cookie(&logout, "csrftoken").expect("the logout response renews the token");
+    assert_ne!(after, token);
+    let logged_out = format!("csrftoken={token}");
+    assert_eq!(send(&server, reqwest::Method::POST, "/transfer", &logged_out, Some(&token)).await.status(), 403);
+    let fresh = format!("csrftoken={after}");
+    assert_eq!(send(&server, reqwest::Method::POST, "/transfer", &fresh, Some(&after)).await.status(), 201);
+}
+
+/// M2 with cookie sessions: they have no server-side id, so tokens are bound to nothing (the
+/// disagreeing-cookies rule and `__Host-` names defend them), but `cycle_id()` at login still
+/// rotates the token cookie.
+#[tokio::test]
+async fn m2_cookie_sessions_rotate_the_token_at_login() {
+    let server = session_app(false).await;
+    let (session, token) = log_in(&server).await;
+    let cookie = format!("session={session}; csrftoken={token}");
+    assert_eq!(send(&server, reqwest::Method::POST, "/transfer", &cookie, Some(&token)).await.status(), 201);
+}
+
+/// L2: a cookie of another application with a byte that is not visible ASCII (`junk=café`, set
+/// by a sibling subdomain) used to hide the whole `Cookie` header: the user was logged out, every
+/// POST got 403 and every GET a new CSRF cookie. Now it hides only itself.
+#[tokio::test]
+async fn l2_a_foreign_cookie_that_is_not_ascii_hides_only_itself() {
+    for store in [true, false] {
+        let server = session_app(store).await;
+        let (session, token) = log_in(&server).await;
+        let cookie = HeaderValue::from_bytes(
+            format!("junk=caf\u{e9}; session={session}; csrftoken={token}; more=\u{2603}").as_bytes(),
+        )
+        .unwrap();
+        assert!(cookie.to_str().is_err(), "the header is not visible ASCII");
+        let request = |method: reqwest::Method, path: &str| {
+            reqwest::Client::new()
+                .request(method, server.url(path))
+                .header("cookie", cookie.clone())
+                .header("x-csrftoken", &token)
+                .send()
+        };
+        let me = request(reqwest::Method::GET, "/me").await.unwrap();
+        assert!(set_cookie(&me, "csrftoken").is_none(), "the token cookie is found: no new one");
+        assert_eq!(me.json::<Value>().await.unwrap(), json!({"user_id": 1}), "still logged in");
+        let page = request(reqwest::Method::GET, "/token").await.unwrap();
+        assert_eq!(page.json::<Value>().await.unwrap()["csrf_token"], token.as_str());
+        let post = request(reqwest::Method::POST, "/transfer").await.unwrap();
+        assert_eq!(post.status(), 201, "the CSRF check finds its cookie");
+    }
+}
+
+/// L3: a response that sets the CSRF cookie differs per user; a shared cache must not hand it
+/// (and its token) to others: `Vary: Cookie` and `Cache-Control: private`, even over a handler's
+/// `public`.
+#[tokio::test]
+async fn l3_a_response_setting_the_token_cookie_is_private() {
+    let server = session_app(false).await;
+    for path in ["/token", "/public-page"] {
+        let response = send(&server, reqwest::Method::GET, path, "", None).await;
+        assert!(set_cookie(&response, "csrftoken").is_some(), "{path} issues a token");
+        let vary: Vec<&str> = response.headers().get_all("vary").iter().map(|v| v.to_str().unwrap()).collect();
+        assert!(vary.iter().any(|v| v.eq_ignore_ascii_case("cookie")), "{path}: vary {vary:?}");
+        let cache_control: Vec<&str> =
+            response.headers().get_all("cache-control").iter().map(|v| v.to_str().unwrap()).collect();
+        let expected = if path == "/public-page" { "private, max-age=60" } else { "private" };
+        assert_eq!(cache_control, [expected], "{path}");
+    }
+    // With a token cookie already there, nothing is issued and the handler's header stays.
+    let (_, token) = log_in(&server).await;
+    let response = send(&server, reqwest::Method::GET, "/public-page", &format!("csrftoken={token}"), None).await;
+    assert!(set_cookie(&response, "csrftoken").is_none());
+    assert_eq!(response.headers()["cache-control"], "public, max-age=60");
 }

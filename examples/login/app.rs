@@ -3,13 +3,15 @@
 // Shared by the example binary and the integration tests; each uses part of it.
 #![allow(dead_code, unreachable_pub)]
 
+#[path = "../common/users.rs"]
+mod users;
+
 use ravyn::config::{CORSConfig, CSRFConfig, CookieFormat, SameSite, SessionConfig};
 use ravyn::session::{Clock, SessionStore};
 use ravyn::{get, post, Gateway, HTTPException, Json, Ravyn, Request};
-use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Value};
-use std::num::NonZeroU32;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+use users::{authenticate, random_secret, User};
 
 /// The example's configuration, read from the environment.
 #[derive(Clone)]
@@ -349,54 +351,6 @@ fn store_from_env() -> Result<(Option<Arc<dyn SessionStore>>, Option<SqlStoreOpt
     }
 }
 
-fn random_secret() -> Result<String, Box<dyn std::error::Error>> {
-    let mut bytes = [0u8; 32];
-    SystemRandom::new().fill(&mut bytes).map_err(|_| "the system random generator failed")?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// A demo user, with a PBKDF2-HMAC-SHA256 password hash.
-struct User {
-    id: u64,
-    email: &'static str,
-    /// Kept only for `LOGIN_FAST_HASH=1` benchmark runs.
-    plain: &'static str,
-    salt: [u8; 16],
-    hash: [u8; 32],
-}
-
-const PBKDF2_ITERATIONS: u32 = 100_000;
-
-fn users() -> &'static [User] {
-    static USERS: OnceLock<Vec<User>> = OnceLock::new();
-    USERS.get_or_init(|| {
-        vec![make_user(1, "alice@example.com", "wonderland"), make_user(2, "bob@example.com", "builder")]
-    })
-}
-
-fn make_user(id: u64, email: &'static str, password: &'static str) -> User {
-    let mut salt = [0u8; 16];
-    // A failing system RNG at start-up leaves nothing sensible to do.
-    SystemRandom::new().fill(&mut salt).expect("system random generator");
-    let mut hash = [0u8; 32];
-    ring::pbkdf2::derive(ring::pbkdf2::PBKDF2_HMAC_SHA256, iterations(), &salt, password.as_bytes(), &mut hash);
-    User { id, email, plain: password, salt, hash }
-}
-
-fn iterations() -> NonZeroU32 {
-    NonZeroU32::new(PBKDF2_ITERATIONS).unwrap_or(NonZeroU32::MIN)
-}
-
-fn authenticate(email: &str, password: &str, fast_hash: bool) -> Option<&'static User> {
-    let user = users().iter().find(|u| u.email.eq_ignore_ascii_case(email))?;
-    if fast_hash {
-        return (user.plain == password).then_some(user);
-    }
-    ring::pbkdf2::verify(ring::pbkdf2::PBKDF2_HMAC_SHA256, iterations(), &user.salt, password.as_bytes(), &user.hash)
-        .ok()
-        .map(|()| user)
-}
-
 /// `POST /login`: `email` and `password` from a JSON or form body, or the query.
 #[post("/login", tags = ["auth"], responses(401 = (HTTPException, "Invalid credentials")))]
 async fn login(request: Request, email: String, password: String) -> Result<Json<Value>, HTTPException> {
@@ -450,7 +404,7 @@ async fn hello() -> Json<Value> {
 /// Builds the example app.
 pub fn build(options: &Options) -> Result<Ravyn, ravyn::ConfigError> {
     // Hash the demo passwords now, not on the first login.
-    let _ = users();
+    let _ = users::users();
     let login_route = if options.fast_hash { Gateway::new(login_fast_hash) } else { Gateway::new(login) };
     let mut routes = vec![login_route, Gateway::new(profile), Gateway::new(logout), Gateway::new(hello)];
     let mut session = options.session_config();

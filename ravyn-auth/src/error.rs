@@ -96,6 +96,19 @@ impl AuthError {
         AuthError::new(AuthErrorKind::InvalidToken, reason)
     }
 
+    /// A token that verified but cannot be used ([`AuthErrorKind::InvalidToken`], 401
+    /// `invalid_token`): what the web layer answers when a token's application claims do not fit
+    /// the handler's type, or its subject is no longer a known user. `reason` is for the log only.
+    ///
+    /// ```
+    /// let err = ravyn_auth::AuthError::invalid("subject is not a known user");
+    /// assert_eq!((err.status(), err.detail()), (401, "Token is invalid."));
+    /// assert_eq!(err.reason(), "subject is not a known user");
+    /// ```
+    pub fn invalid(reason: &'static str) -> Self {
+        AuthError::invalid_token(reason)
+    }
+
     pub(crate) fn internal(reason: &'static str) -> Self {
         AuthError::new(AuthErrorKind::Internal, reason)
     }

@@ -204,6 +204,7 @@ pub struct Token<C = NoClaims> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct TokenPair {
     /// The access token, sent as `Authorization: Bearer <access_token>`.
     pub access_token: String,

@@ -1,5 +1,6 @@
 //! [`Ravyn`], the application, and [`RavynBuilder`], how it is configured.
 
+use crate::auth::{ArcPermission, DynUserLoader, IdentityStep, Permissions, UserLoaderFn};
 use crate::cors::{CORSConfig, CorsStep};
 use crate::csrf::{CSRFConfig, CsrfStep};
 use crate::error::ConfigError;
@@ -39,6 +40,8 @@ struct AppInner {
     router: Router<Arc<RouteEndpoint>>,
     builtins: Builtins,
     hooks: Hooks,
+    /// `"GET /path"` and the route's permissions, for [`Ravyn::route_permissions`].
+    route_permissions: Vec<(String, Vec<ArcPermission>)>,
     /// The OpenAPI document, serialized once at `build()`.
     #[cfg(feature = "openapi")]
     openapi: Option<bytes::Bytes>,
@@ -156,6 +159,9 @@ pub struct RavynBuilder {
     session_config: Option<SessionConfig>,
     csrf_config: Option<CSRFConfig>,
     cors_config: Option<CORSConfig>,
+    jwt_config: Option<ravyn_auth::JWTConfig>,
+    user_loader: Option<Arc<dyn DynUserLoader>>,
+    permissions: Vec<ArcPermission>,
     docs: RouteDocs,
     #[cfg(feature = "openapi")]
     openapi_config: Option<crate::openapi::OpenAPIConfig>,
@@ -191,6 +197,26 @@ impl Ravyn {
     /// The session manager, when the app has a session configuration.
     pub fn session_manager(&self) -> Option<&SessionManager> {
         self.inner.builtins.sessions.as_ref().map(SessionStep::manager)
+    }
+
+    /// The JWT manager (issue, verify, refresh, revoke), when the app has a `jwt_config`.
+    ///
+    /// ```
+    /// use ravyn_core::Ravyn;
+    /// use ravyn_auth::JWTConfig;
+    /// let app = Ravyn::builder().jwt_config(JWTConfig::new("a-long-random-secret-of-at-least-32-bytes")).build().unwrap();
+    /// let token = app.jwt().unwrap().issue_access("1", &ravyn_auth::NoClaims {}).unwrap();
+    /// assert_eq!(token.split('.').count(), 3);
+    /// ```
+    pub fn jwt(&self) -> Option<&ravyn_auth::JwtManager> {
+        self.inner.builtins.identity.as_ref().and_then(IdentityStep::jwt)
+    }
+
+    /// Every route's permissions, every level's (app, `Include`s, `Gateway`, handler) in the
+    /// order they are checked, by method and full path: for documentation (OpenAPI: 401/403
+    /// answers and the bearer security requirement) and tools.
+    pub fn route_permissions(&self) -> &[(String, Vec<ArcPermission>)] {
+        &self.inner.route_permissions
     }
 
     pub(crate) fn builtins(&self) -> &Builtins {
@@ -494,6 +520,76 @@ impl RavynBuilder {
         self
     }
 
+    /// Turns on JWT authentication (Ravyn's `jwt_config`): the identity step reads bearer tokens
+    /// (`Authorization: Bearer <token>` by default) for routes that need the caller, handlers take
+    /// [`AuthUser`](crate::auth::AuthUser), [`Claims`](crate::auth::Claims) or the
+    /// [`JwtManager`](ravyn_auth::JwtManager) to issue tokens. The config is checked at `build()`
+    /// (an HMAC key under 32 bytes, a missing verifying key...), the error naming the field. Wins
+    /// over `Settings::jwt_config`.
+    ///
+    /// ```
+    /// use ravyn_core::Ravyn;
+    /// use ravyn_auth::JWTConfig;
+    /// let error = Ravyn::builder().jwt_config(JWTConfig::new("too-short")).build().unwrap_err();
+    /// assert!(error.to_string().starts_with("invalid jwt_config.signing_key"));
+    /// ```
+    pub fn jwt_config(mut self, config: ravyn_auth::JWTConfig) -> Self {
+        self.jwt_config = Some(config);
+        self
+    }
+
+    /// The application's user loader: turns what the identity step found (a verified token, or
+    /// without one the session) into the app's user, or `None` when there is no such user. What
+    /// `request.user::<U>()` and [`AuthUser<U>`](crate::auth::AuthUser) return; called once per
+    /// request, only for routes that need the caller. An `Err` is answered as it is (a database
+    /// that does not answer: 503).
+    ///
+    /// ```
+    /// use ravyn_core::auth::Credentials;
+    /// use ravyn_core::Ravyn;
+    ///
+    /// struct User { id: u64 }
+    /// let app = Ravyn::builder()
+    ///     .user_loader(|credentials: Credentials| async move {
+    ///         let id = match &credentials {
+    ///             Credentials::Session(session) => session.get::<u64>("user_id")?,
+    ///             _ => credentials.subject().and_then(|sub| sub.parse().ok()),
+    ///         };
+    ///         Ok(id.map(|id| User { id }))
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn user_loader<F, Fut, U>(mut self, loader: F) -> Self
+    where
+        F: Fn(crate::auth::Credentials) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Option<U>, HTTPException>> + Send + 'static,
+        U: Send + Sync + 'static,
+    {
+        self.user_loader = Some(Arc::new(UserLoaderFn::new(loader)));
+        self
+    }
+
+    /// Adds an app-wide permission (Ravyn's `Ravyn(permissions=[..])`): checked for every route,
+    /// before its `Include`s', `Gateway`'s and handler's.
+    ///
+    /// ```
+    /// use ravyn_core::auth::IsAuthenticatedOrReadOnly;
+    /// let app = ravyn_core::Ravyn::builder().permission(IsAuthenticatedOrReadOnly).build().unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn permission(mut self, permission: impl Into<ArcPermission>) -> Self {
+        self.permissions.push(permission.into());
+        self
+    }
+
+    /// Adds several app-wide permissions (see [`permission`](Self::permission)).
+    pub fn permissions(mut self, permissions: impl IntoIterator<Item = ArcPermission>) -> Self {
+        self.permissions.extend(permissions);
+        self
+    }
+
     /// OpenAPI tags for every operation of the app (Ravyn's `Ravyn(tags=..)`), before those of
     /// `Include`s, `Gateway`s and handlers.
     pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
@@ -593,13 +689,19 @@ impl RavynBuilder {
             });
         }
         let mut router = Router::new(config.redirect_slashes);
-        let flat = flatten(&self.routes);
+        let mut route_permissions = Vec::new();
+        let flat = flatten(&self.routes, &self.permissions);
         for route in &flat {
             let spec = route.handler.spec();
+            for method in spec.methods() {
+                route_permissions.push((format!("{method} {}", route.path), route.permissions.clone()));
+            }
+            let permissions = Permissions::new(route.permissions.clone());
             let endpoint = RouteEndpoint::new(
                 route.handler.clone(),
                 &spec,
                 route.middleware.clone(),
+                permissions,
                 config.max_body_size,
                 config.debug,
             )?;
@@ -623,12 +725,13 @@ impl RavynBuilder {
             })?);
             for (path, handler) in crate::openapi::docs::routes(&openapi_config, &bytes) {
                 let route = crate::routing::Gateway::with_path(path, handler);
-                for flat in flatten(std::slice::from_ref(&route)) {
+                for flat in flatten(std::slice::from_ref(&route), &[]) {
                     let spec = flat.handler.spec();
                     let endpoint = Arc::new(RouteEndpoint::new(
                         flat.handler,
                         &spec,
                         Vec::new(),
+                        Permissions::new(Vec::new()),
                         config.max_body_size,
                         config.debug,
                     )?);
@@ -642,6 +745,11 @@ impl RavynBuilder {
         let cors = self.cors_config.or_else(|| settings.cors_config());
         let cors = cors.map(|c| CorsStep::new(&c)).transpose()?;
         let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(|c| CsrfStep::new(&c)).transpose()?;
+        let jwt = self.jwt_config.or_else(|| settings.jwt_config()).map(ravyn_auth::JwtManager::new).transpose()?;
+        let identity = match (jwt, self.user_loader) {
+            (None, None) => None,
+            (jwt, loader) => Some(IdentityStep::new(jwt, loader)?),
+        };
         let mut hooks = self.hooks;
         hooks.extend_from_settings(settings);
         Ok(Ravyn {
@@ -649,8 +757,9 @@ impl RavynBuilder {
                 config,
                 middleware: self.middleware.into(),
                 router,
-                builtins: Builtins { cors, sessions, csrf },
+                builtins: Builtins { cors, sessions, csrf, identity },
                 hooks,
+                route_permissions,
                 #[cfg(feature = "openapi")]
                 openapi,
             }),
@@ -688,12 +797,14 @@ mod tests {
         let future = app.handle(Request::builder().uri("/hello").build());
         let size = std::mem::size_of_val(&future);
         assert!(size <= 1024, "app.handle's future is {size} bytes");
-        // Every built-in step on: CSRF is composed in place too (CORS is boxed when on).
+        // Every built-in step on: CSRF and identity are composed in place too (CORS is boxed
+        // when on), and `Hello` (a hand-written handler) needs everything, so every step runs.
         let app = Ravyn::builder()
-            .routes(vec![Gateway::new(Hello)])
+            .routes(vec![Gateway::new(Hello).permission(crate::auth::IsAuthenticated)])
             .session_config(SessionConfig::new("a-long-random-secret-of-at-least-32-bytes"))
             .csrf_config(crate::CSRFConfig::new("a-long-random-secret-of-at-least-32-bytes"))
             .cors_config(crate::CORSConfig::new())
+            .jwt_config(ravyn_auth::JWTConfig::new("a-long-random-secret-of-at-least-32-bytes"))
             .build()
             .unwrap();
         let future = app.handle(Request::builder().uri("/hello").build());

@@ -50,6 +50,14 @@ pub enum ConfigError {
         /// What is wrong.
         reason: String,
     },
+    /// The JWT configuration is unusable (a short HMAC key, a missing verifying key...).
+    #[error("invalid jwt_config.{field}: {reason}")]
+    Jwt {
+        /// The `JWTConfig` field, as its builder method is named.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
     /// A configuration value is unusable.
     #[error("invalid {field}: {reason}")]
     Invalid {
@@ -63,5 +71,11 @@ pub enum ConfigError {
 impl From<ravyn_session::SessionConfigError> for ConfigError {
     fn from(error: ravyn_session::SessionConfigError) -> Self {
         ConfigError::Session { field: error.field(), reason: error.reason().to_owned() }
+    }
+}
+
+impl From<ravyn_auth::JWTConfigError> for ConfigError {
+    fn from(error: ravyn_auth::JWTConfigError) -> Self {
+        ConfigError::Jwt { field: error.field(), reason: error.reason().to_owned() }
     }
 }

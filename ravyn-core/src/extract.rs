@@ -151,6 +151,22 @@ pub mod probe {
         Pending,
     }
 
+    #[cfg(feature = "openapi")]
+    impl<T> ByExtractor<T> {
+        /// A typed argument is not a parameter: not documented.
+        pub fn param_schema<U: ?Sized>(&self) -> Option<crate::operation::SchemaFn> {
+            None
+        }
+    }
+
+    #[cfg(feature = "openapi")]
+    impl<T> ByName<T> {
+        /// The schema of `U`: the argument's type, or `T` of an `Option<T>`.
+        pub fn param_schema<U: crate::operation::ApiSchema + ?Sized>(&self) -> Option<crate::operation::SchemaFn> {
+            Some(crate::operation::schema_of::<U>)
+        }
+    }
+
     /// `T: FromRequest`.
     pub struct ByExtractor<T>(PhantomData<T>);
 

@@ -35,4 +35,10 @@ pub trait Handler: Send + Sync + 'static {
 
     /// Binds the arguments from `request`, runs the handler and converts its result.
     fn call(&self, request: Request) -> BoxFuture<'static, Response>;
+
+    /// The handler's own permissions (the route attribute's `permissions = [..]`), checked after
+    /// those of the app, its `Include`s and its `Gateway`; none by default.
+    fn permissions(&self) -> Vec<crate::auth::ArcPermission> {
+        Vec::new()
+    }
 }

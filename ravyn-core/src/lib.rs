@@ -5,6 +5,7 @@
 //! used alone with hand-written [`Handler`]s.
 
 pub mod app;
+pub mod auth;
 pub mod binding;
 mod body;
 mod body_read;
@@ -20,6 +21,8 @@ pub mod lifecycle;
 pub mod middleware;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+#[cfg(feature = "openapi")]
+mod operation;
 mod pipeline;
 mod protocol;
 pub mod request;
@@ -41,6 +44,7 @@ pub use exception::{HTTPException, NotAuthorized, NotFound, PermissionDenied};
 pub use extract::FromRequest;
 pub use handler::{BoxFuture, Handler};
 pub use middleware::{ArcMiddleware, Middleware, Next};
+pub use ravyn_auth;
 pub use request::{PathParams, Request};
 pub use response::{Html, IntoResponse, Json, Redirect, Response};
 pub use routing::{Gateway, Include, Route};
@@ -60,6 +64,11 @@ pub mod __private {
     pub use crate::response::empty::{assert_empty_body, EmptyBody};
     pub use crate::spec::{ArgSource, ArgSpec, Needs};
 
+    /// `permissions = [..]` on a route attribute: each element, checked to be a permission.
+    pub fn permission<P: crate::auth::Permission>(permission: P) -> crate::auth::ArcPermission {
+        permission.into()
+    }
+    pub use crate::auth::ArcPermission;
     /// What the route attributes' OpenAPI code uses.
     #[cfg(feature = "openapi")]
     pub mod openapi {

@@ -8,11 +8,12 @@
 //! whatever other steps are on.
 
 use crate::app::Ravyn;
+use crate::auth::Permissions;
 use crate::catch_panic::{catch_panic, panic_response};
 use crate::handler::{BoxFuture, Handler};
 use crate::middleware::{ArcMiddleware, Endpoint, Next};
 use crate::request::Request;
-use crate::response::Response;
+use crate::response::{IntoResponse, Response};
 use crate::routing::Refusal;
 use crate::spec::{BodyPolicy, Needs, RouteSpec};
 use http::StatusCode;
@@ -69,6 +70,16 @@ impl Flow<'_> {
     pub(crate) fn app_has_middleware(&self) -> bool {
         !self.app.middleware().is_empty()
     }
+
+    /// The app's CSRF step, when CSRF protection is configured.
+    pub(crate) fn csrf(&self) -> Option<&crate::csrf::CsrfStep> {
+        self.app.builtins().csrf.as_ref()
+    }
+
+    /// The app's session manager, when sessions are configured.
+    pub(crate) fn session_manager(&self) -> Option<&ravyn_session::SessionManager> {
+        self.app.session_manager()
+    }
 }
 
 /// The built-in steps an app was configured with, outermost first.
@@ -76,6 +87,7 @@ pub(crate) struct Builtins {
     pub(crate) cors: Option<crate::cors::CorsStep>,
     pub(crate) sessions: Option<crate::session::SessionStep>,
     pub(crate) csrf: Option<crate::csrf::CsrfStep>,
+    pub(crate) identity: Option<crate::auth::IdentityStep>,
 }
 
 impl Ravyn {
@@ -93,9 +105,8 @@ impl Ravyn {
 
 // The order of the steps, outermost first; each `Rest` below runs one step around the next step
 // that runs for the request (so a step that does not run adds no layer):
-//   CORS (+ the access log)  >  catch_panic  >  sessions  >  CSRF  >  app middleware  >  target
-// (The identity step of the JWT work goes between CSRF and the app middleware: a `Rest` of its own,
-// and a line in `Guarded::run` and in each `Rest` before it.)
+//   CORS (+ the access log)  >  catch_panic  >  sessions  >  CSRF  >  identity  >  app middleware  >  target
+// (permissions are checked in the handler stage, after the route's middleware.)
 
 /// CORS around everything else (panics' 500s included), and the access log line.
 async fn observed(flow: &Flow<'_>, request: Request, logged: bool) -> Response {
@@ -134,6 +145,9 @@ impl Rest for Guarded<'_> {
             if builtins.csrf.as_ref().is_some_and(|step| step.runs_for(flow)) {
                 return Csrf(flow).run(request).await;
             }
+            if builtins.identity.as_ref().is_some_and(|step| step.runs_for(flow)) {
+                return Identity(flow).run(request).await;
+            }
             flow.to_target(request).await
         };
         match catch_panic(std::pin::pin!(steps)).await {
@@ -149,23 +163,42 @@ struct Sessions<'f>(&'f Flow<'f>);
 impl Rest for Sessions<'_> {
     async fn run(self, request: Request) -> Response {
         let flow = self.0;
-        let Some(sessions) = &flow.app.builtins().sessions else { return flow.to_target(request).await };
-        if flow.app.builtins().csrf.as_ref().is_some_and(|step| step.runs_for(flow)) {
+        let builtins = flow.app.builtins();
+        let Some(sessions) = &builtins.sessions else { return flow.to_target(request).await };
+        if builtins.csrf.as_ref().is_some_and(|step| step.runs_for(flow)) {
             sessions.around(flow, request, Csrf(flow)).await
+        } else if builtins.identity.as_ref().is_some_and(|step| step.runs_for(flow)) {
+            sessions.around(flow, request, Identity(flow)).await
         } else {
             sessions.around(flow, request, End(flow)).await
         }
     }
 }
 
-/// The CSRF step (which runs for this request), then the end.
+/// The CSRF step (which runs for this request), then the next step that runs, or the end.
 struct Csrf<'f>(&'f Flow<'f>);
 
 impl Rest for Csrf<'_> {
     async fn run(self, request: Request) -> Response {
         let flow = self.0;
-        match &flow.app.builtins().csrf {
-            Some(csrf) => csrf.around(flow, request, End(flow)).await,
+        let builtins = flow.app.builtins();
+        let Some(csrf) = &builtins.csrf else { return flow.to_target(request).await };
+        if builtins.identity.as_ref().is_some_and(|step| step.runs_for(flow)) {
+            csrf.around(flow, request, Identity(flow)).await
+        } else {
+            csrf.around(flow, request, End(flow)).await
+        }
+    }
+}
+
+/// The identity step (which runs for this request), then the end.
+struct Identity<'f>(&'f Flow<'f>);
+
+impl Rest for Identity<'_> {
+    async fn run(self, request: Request) -> Response {
+        let flow = self.0;
+        match &flow.app.builtins().identity {
+            Some(identity) => identity.around(flow, request, End(flow)).await,
             None => flow.to_target(request).await,
         }
     }
@@ -212,11 +245,13 @@ pub(crate) struct RouteEndpoint {
 }
 
 impl RouteEndpoint {
-    /// Builds the endpoint of `handler` (whose spec is `spec`) behind `chain`.
+    /// Builds the endpoint of `handler` (whose spec is `spec`) behind `chain`, with every level's
+    /// `permissions`.
     pub(crate) fn new(
         handler: Arc<dyn Handler>,
         spec: &RouteSpec,
         chain: Vec<ArcMiddleware>,
+        permissions: Permissions,
         max_body_size: usize,
         debug: bool,
     ) -> Result<Self, crate::ConfigError> {
@@ -225,12 +260,16 @@ impl RouteEndpoint {
             reason: format!("status_code {} is not a valid HTTP status", spec.status_code()),
         })?;
         // Route middleware receives the request and may do anything with it.
-        let needs = if chain.is_empty() { spec.needs() } else { Needs::ALL };
+        // Permissions run before the handler whether or not it takes a `Request`: what they read
+        // is needed too (the identity step for `IsAuthenticated`, the session for a permission
+        // that reads it).
+        let needs = if chain.is_empty() { spec.needs() | permissions.needs() } else { Needs::ALL };
         let body = match spec.body_policy() {
             BodyPolicy::Buffered { limit: None } => BodyPolicy::Buffered { limit: Some(max_body_size as u64) },
             other => other,
         };
-        let stage = HandlerStage { handler, status, loads_session: spec.may_use_session(), debug };
+        let loads_session = spec.may_use_session() || permissions.needs().contains(Needs::SESSION);
+        let stage = HandlerStage { handler, status, loads_session, permissions, debug };
         Ok(RouteEndpoint { stage: Arc::new(stage), chain: chain.into(), needs, body })
     }
 
@@ -265,8 +304,11 @@ impl Endpoint for RouteEndpoint {
 struct HandlerStage {
     handler: Arc<dyn Handler>,
     status: StatusCode,
-    /// The handler needs its session ([`Needs::SESSION`]): load a store's record before it runs.
+    /// The handler (or a permission) needs the session ([`Needs::SESSION`]): load a store's
+    /// record before they run.
     loads_session: bool,
+    /// Every level's permissions; all must allow before the handler runs.
+    permissions: Permissions,
     /// Show a panic's message in its 500 (the app's `debug`).
     debug: bool,
 }
@@ -278,6 +320,17 @@ impl HandlerStage {
         if self.loads_session {
             if let Err(response) = crate::session::load_before_handler(&request).await {
                 return response;
+            }
+        }
+        if !self.permissions.is_empty() {
+            let checked = match self.permissions.check_now(&request) {
+                Some(checked) => checked,
+                // A user-written permission may await: boxed, so its future does not widen the
+                // future of every request.
+                None => Box::pin(self.permissions.check(&request)).await,
+            };
+            if let Err(refusal) = checked {
+                return refusal.into_response();
             }
         }
         // A panic becomes its 500 here, inside the pipeline, so it travels back out through every

@@ -57,6 +57,10 @@ pub(crate) struct RequestContext {
     /// Set by the CSRF step: the token issued on this request, or where the valid one it carried
     /// sits.
     pub(crate) csrf_token: Option<CsrfToken>,
+    /// Set by the identity step: who is calling.
+    pub(crate) identity: Option<crate::auth::Identity>,
+    /// Set by the identity step when the app has a `jwt_config`.
+    pub(crate) jwt: Option<ravyn_auth::JwtManager>,
 }
 
 /// The CSRF token of a request, as the CSRF step left it.
@@ -64,9 +68,9 @@ pub(crate) struct RequestContext {
 pub(crate) enum CsrfToken {
     /// Issued on this request (its cookie goes out with the response), or submitted and checked.
     Issued(Box<str>),
-    /// The valid token cookie the request carried: `Cookie` header number `header`, from byte
-    /// `start`. Kept as a position so that keeping a valid cookie copies nothing.
-    Carried { header: usize, start: usize },
+    /// The valid token cookie the request carried: `Cookie` header number `header`, bytes
+    /// `start..end`. Kept as a position so that keeping a valid cookie copies nothing.
+    Carried { header: usize, start: usize, end: usize },
 }
 
 /// The path parameters captured by the matched route, percent-decoded.
@@ -143,6 +147,10 @@ impl Request {
         Request { inner: Box::new(RequestInner { head, body: into_body(body), context }) }
     }
 
+    pub(crate) fn context(&self) -> &RequestContext {
+        &self.inner.context
+    }
+
     pub(crate) fn context_mut(&mut self) -> &mut RequestContext {
         &mut self.inner.context
     }
@@ -194,14 +202,15 @@ impl Request {
 
     /// Every cookie in every `Cookie` header, in order. Malformed pairs are skipped.
     pub fn cookies(&self) -> impl Iterator<Item = cookie::Cookie<'_>> {
+        // The one cookie scanner (ravyn_session::incoming): a pair that is not text hides only
+        // itself, not the rest of its header.
         self.inner
             .head
             .headers
             .get_all(http::header::COOKIE)
             .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(cookie::Cookie::split_parse)
-            .filter_map(Result::ok)
+            .flat_map(ravyn_session::incoming::pairs)
+            .map(|(name, value)| cookie::Cookie::new(name, value))
     }
 
     /// The first cookie named `name`.
@@ -308,9 +317,9 @@ impl Request {
     pub fn csrf_token(&self) -> Option<&str> {
         match self.inner.context.csrf_token.as_ref()? {
             CsrfToken::Issued(token) => Some(token),
-            CsrfToken::Carried { header, start } => {
+            CsrfToken::Carried { header, start, end } => {
                 let header = self.inner.head.headers.get_all(http::header::COOKIE).iter().nth(*header)?;
-                let token = header.as_bytes().get(*start..*start + crate::csrf::TOKEN_LEN)?;
+                let token = header.as_bytes().get(*start..*end)?;
                 std::str::from_utf8(token).ok()
             }
         }

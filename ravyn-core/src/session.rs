@@ -15,7 +15,7 @@ use crate::response::{IntoResponse, Response};
 use crate::spec::Needs;
 use crate::HTTPException;
 use http::header::{HeaderValue, COOKIE, SET_COOKIE, VARY};
-use ravyn_session::{CookieUpdate, FinishError, IncomingCookie, SessionError, SessionManager, StoreError};
+use ravyn_session::{CookieUpdate, FinishError, IncomingCookie, SessionError, SessionId, SessionManager, StoreError};
 
 /// Installed by `session_config(...)`; outside CSRF and the app's middleware, so they can read the
 /// session too (the order: ARCHITECTURE.md, "The built-in steps").
@@ -44,7 +44,7 @@ impl Step for SessionStep {
 
     /// Gives `request` its lazy session, runs `rest` (the rest of the pipeline), then writes
     /// `Set-Cookie` if the session changed.
-    async fn around(&self, _flow: &Flow<'_>, mut request: Request, rest: impl Rest) -> Response {
+    async fn around(&self, flow: &Flow<'_>, mut request: Request, rest: impl Rest) -> Response {
         let incoming = find_session_cookie(&request, self.manager.cookie_name());
         let session = self.manager.session(incoming);
         request.context_mut().session = Some(session.clone());
@@ -57,6 +57,9 @@ impl Step for SessionStep {
             Ok(CookieUpdate::None) => response,
             Ok(CookieUpdate::Set(cookie) | CookieUpdate::Delete(cookie)) => match HeaderValue::try_from(cookie) {
                 Ok(value) => {
+                    if let Some(csrf) = flow.csrf() {
+                        self.renew_csrf_token(csrf, &session, &value, &mut response);
+                    }
                     response.headers_mut().append(SET_COOKIE, value);
                     response
                 }
@@ -66,6 +69,31 @@ impl Step for SessionStep {
                 }
             },
             Err(error) => finish_error_response(&error),
+        }
+    }
+}
+
+impl SessionStep {
+    /// The CSRF token is bound to the session (security review M2): when this response moves the
+    /// session to a new identity (cycled at login, cleared at logout, a store session created or
+    /// given a new id), the token cookie is replaced by one bound to the new identity.
+    fn renew_csrf_token(
+        &self,
+        csrf: &crate::csrf::CsrfStep,
+        session: &ravyn_session::Session,
+        session_cookie: &HeaderValue,
+        response: &mut Response,
+    ) {
+        let new_id = self.manager.config().get_store().and_then(|_| {
+            let value = session_cookie.as_bytes().split(|&b| b == b';').next()?;
+            let value = value.strip_prefix(self.manager.cookie_name().as_bytes())?.strip_prefix(b"=")?;
+            let value = std::str::from_utf8(value).ok()?;
+            self.manager.verified_id(&IncomingCookie::One(value.to_owned()))
+        });
+        let old_id = session.loaded_id();
+        let moved = new_id.as_ref().map(SessionId::as_str) != old_id.as_ref().map(SessionId::as_str);
+        if moved || session.was_cycled_or_cleared() {
+            csrf.renew(new_id.as_ref(), response);
         }
     }
 }
@@ -166,11 +194,11 @@ impl Request {
     }
 }
 
-/// The session cookie's value from every `Cookie` header; two cookies of that name make it
-/// ambiguous.
-fn find_session_cookie(request: &Request, name: &str) -> IncomingCookie {
-    let headers = request.headers().get_all(COOKIE).into_iter().filter_map(|value| value.to_str().ok());
-    IncomingCookie::from_cookie_headers(name, headers)
+/// The session cookie's value from every `Cookie` header, scanned as bytes (a pair that is not
+/// text hides only itself); two cookies of that name make it ambiguous (an empty session: see
+/// `IncomingCookie`).
+pub(crate) fn find_session_cookie(request: &Request, name: &str) -> IncomingCookie {
+    IncomingCookie::from_cookie_headers(name, request.headers().get_all(COOKIE))
 }
 
 impl From<SessionError> for HTTPException {

@@ -85,6 +85,24 @@ pub trait Settings: Send + Sync + 'static {
         None
     }
 
+    /// JWT authentication (Ravyn's `jwt_config`). Default `None`: no bearer tokens.
+    ///
+    /// ```
+    /// use ravyn_core::{Ravyn, Settings};
+    /// use ravyn_auth::JWTConfig;
+    /// struct AppSettings;
+    /// impl Settings for AppSettings {
+    ///     fn jwt_config(&self) -> Option<JWTConfig> {
+    ///         Some(JWTConfig::new("a-long-random-secret-of-at-least-32-bytes").access_token_lifetime(600))
+    ///     }
+    /// }
+    /// let app = Ravyn::builder().settings_module(AppSettings).build().unwrap();
+    /// assert_eq!(app.jwt().unwrap().config().get_access_token_lifetime(), 600);
+    /// ```
+    fn jwt_config(&self) -> Option<ravyn_auth::JWTConfig> {
+        None
+    }
+
     /// CSRF protection (Ravyn's `csrf_config`). Default `None`: no CSRF checks.
     ///
     /// ```

@@ -229,6 +229,7 @@ pub struct RouteSpec {
     args: &'static [ArgSpec],
     body: BodyPolicy,
     description: Option<&'static str>,
+    permissions: &'static [&'static str],
     #[cfg(feature = "openapi")]
     openapi: Option<OperationRef>,
 }
@@ -236,7 +237,7 @@ pub struct RouteSpec {
 /// An operation's documentation, compared by identity (it holds function pointers).
 #[cfg(feature = "openapi")]
 #[derive(Debug, Clone, Copy)]
-struct OperationRef(&'static crate::openapi::OperationSpec);
+struct OperationRef(&'static crate::operation::OperationSpec);
 
 #[cfg(feature = "openapi")]
 impl PartialEq for OperationRef {
@@ -267,6 +268,7 @@ impl RouteSpec {
             args: &[],
             body: BodyPolicy::Buffered { limit: None },
             description: None,
+            permissions: &[],
             #[cfg(feature = "openapi")]
             openapi: None,
         }
@@ -310,17 +312,38 @@ impl RouteSpec {
         self
     }
 
+    /// Declares the names of the handler's own permissions (the route attribute's
+    /// `permissions = [..]`, as written), for documentation (OpenAPI: a route with permissions
+    /// may answer 401 and 403). The permissions themselves come from
+    /// [`Handler::permissions`](crate::Handler::permissions).
+    ///
+    /// ```
+    /// use ravyn_core::RouteSpec;
+    /// let spec = RouteSpec::new("me", "/me", &["GET"], 200).with_permissions(&["IsAuthenticated"]);
+    /// assert_eq!(spec.permissions(), ["IsAuthenticated"]);
+    /// ```
+    pub const fn with_permissions(mut self, permissions: &'static [&'static str]) -> Self {
+        self.permissions = permissions;
+        self
+    }
+
+    /// The names of the handler's own permissions (not those of its `Gateway`, `Include`s or
+    /// app: [`Ravyn::route_permissions`](crate::Ravyn::route_permissions) has every level's).
+    pub const fn permissions(&self) -> &'static [&'static str] {
+        self.permissions
+    }
+
     /// Declares the operation's OpenAPI documentation (the route attributes pass what they read
     /// from the attribute and the signature). Feature `openapi`.
     #[cfg(feature = "openapi")]
-    pub const fn with_openapi(mut self, operation: &'static crate::openapi::OperationSpec) -> Self {
+    pub const fn with_openapi(mut self, operation: &'static crate::operation::OperationSpec) -> Self {
         self.openapi = Some(OperationRef(operation));
         self
     }
 
     /// The operation's OpenAPI documentation, if declared. Feature `openapi`.
     #[cfg(feature = "openapi")]
-    pub const fn openapi(&self) -> Option<&'static crate::openapi::OperationSpec> {
+    pub const fn openapi(&self) -> Option<&'static crate::operation::OperationSpec> {
         match self.openapi {
             Some(operation) => Some(operation.0),
             None => None,

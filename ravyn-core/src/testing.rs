@@ -139,6 +139,71 @@ impl TestClient {
         result
     }
 
+    /// An access token for `subject` with the application's `claims`, minted by the app's own
+    /// [`JwtManager`](ravyn_auth::JwtManager) (so it carries the app's `iss`, `aud`, `kid`, and
+    /// its clock's time): a test can call protected routes without its login route. Send it with
+    /// [`TestRequest::bearer`].
+    ///
+    /// # Panics
+    ///
+    /// When the app has no `jwt_config`.
+    ///
+    /// ```
+    /// use ravyn_core::{testing::TestClient, Ravyn};
+    /// use ravyn_auth::{JWTConfig, NoClaims};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = Ravyn::builder().jwt_config(JWTConfig::new("a-long-random-secret-of-at-least-32-bytes")).build().unwrap();
+    /// let client = TestClient::new(app);
+    /// let token = client.mint_token("1", &NoClaims {});
+    /// assert!(client.app().jwt().unwrap().verify_access::<NoClaims>(&token).is_ok());
+    /// # }
+    /// ```
+    pub fn mint_token<C: serde::Serialize>(&self, subject: &str, claims: &C) -> String {
+        let jwt = self.app.jwt().expect("mint_token needs an app built with jwt_config(...)");
+        jwt.issue_access(subject, claims).unwrap_or_else(|error| panic!("mint_token: {error}"))
+    }
+
+    /// An access/refresh pair for `subject`, as a login route would issue it (see
+    /// [`mint_token`](Self::mint_token)).
+    ///
+    /// # Panics
+    ///
+    /// When the app has no `jwt_config`.
+    pub fn mint_pair<C: serde::Serialize>(&self, subject: &str, claims: &C) -> ravyn_auth::TokenPair {
+        let jwt = self.app.jwt().expect("mint_pair needs an app built with jwt_config(...)");
+        jwt.issue_pair(subject, claims).unwrap_or_else(|error| panic!("mint_pair: {error}"))
+    }
+
+    /// A clock stopped at the current time, to give to `JWTConfig::clock` (and
+    /// `SessionConfig::clock`) before building the app; the test then moves it with
+    /// [`advance`](ravyn_auth::ManualClock::advance) or [`set`](ravyn_auth::ManualClock::set)
+    /// to reach an expiry to the second.
+    ///
+    /// ```
+    /// use ravyn_core::{testing::TestClient, Ravyn};
+    /// use ravyn_auth::{JWTConfig, NoClaims};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let clock = TestClient::freeze_clock();
+    /// let app = Ravyn::builder()
+    ///     .jwt_config(JWTConfig::new("a-long-random-secret-of-at-least-32-bytes").clock(clock.clone()))
+    ///     .build()
+    ///     .unwrap();
+    /// let client = TestClient::new(app);
+    /// let token = client.mint_token("1", &NoClaims {});
+    /// let jwt = client.app().jwt().unwrap();
+    /// clock.advance(299);
+    /// assert!(jwt.verify_access::<NoClaims>(&token).is_ok());
+    /// clock.advance(1); // exp: 300 s after issue
+    /// assert!(jwt.verify_access::<NoClaims>(&token).is_err());
+    /// # }
+    /// ```
+    pub fn freeze_clock() -> Arc<ravyn_auth::ManualClock> {
+        use ravyn_auth::Clock;
+        Arc::new(ravyn_auth::ManualClock::new(ravyn_auth::SystemClock.now()))
+    }
+
     fn store_cookies(&self, headers: &HeaderMap) {
         for value in headers.get_all(http::header::SET_COOKIE) {
             if let Ok(text) = value.to_str() {
@@ -190,6 +255,24 @@ impl TestRequest {
         let value = HeaderValue::try_from(value).expect("valid header value in test");
         self.headers.append(name, value);
         self
+    }
+
+    /// Sends `token` as `Authorization: Bearer <token>`.
+    ///
+    /// ```
+    /// use ravyn_core::{testing::TestClient, Ravyn};
+    /// use ravyn_auth::JWTConfig;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let app = Ravyn::builder().jwt_config(JWTConfig::new("a-long-random-secret-of-at-least-32-bytes")).build().unwrap();
+    /// let client = TestClient::new(app);
+    /// let token = client.mint_token("1", &ravyn_auth::NoClaims {});
+    /// let response = client.get("/missing").bearer(&token).send().await;
+    /// assert_eq!(response.status(), 404);
+    /// # }
+    /// ```
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
     }
 
     /// Sends `value` as a JSON body.

@@ -72,6 +72,8 @@ pub(crate) struct RouteAttr {
     pub(crate) methods: Vec<String>,
     /// The status, explicit or the verb's default.
     pub(crate) status_code: u16,
+    /// `permissions = [..]`: each permission expression, in order (empty without the key).
+    pub(crate) permissions: Vec<Expr>,
     /// The OpenAPI keys (`summary`, `tags`, `responses(...)`, ...).
     #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) openapi: crate::openapi::OpenApiAttr,
@@ -105,6 +107,7 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
 
     let mut status_code: Option<u16> = None;
     let mut methods: Option<Vec<String>> = None;
+    let mut permissions: Option<Vec<Expr>> = None;
     let mut openapi = crate::openapi::OpenApiAttr::default();
     let mut default_content_type: Option<LitStr> = None;
     while !input.is_empty() {
@@ -123,6 +126,11 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
                 return Err(duplicate(&key));
             }
             status_code = Some(parse_status(&value)?);
+        } else if key == "permissions" {
+            if permissions.is_some() {
+                return Err(duplicate(&key));
+            }
+            permissions = Some(parse_permissions(input)?);
         } else if key == "default_content_type" {
             if default_content_type.is_some() {
                 return Err(duplicate(&key));
@@ -141,8 +149,8 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
             ));
         } else {
             let expected = match verb {
-                Verb::Route => "`methods`, `status_code`, `default_content_type`",
-                _ => "`status_code`, `default_content_type`",
+                Verb::Route => "`methods`, `status_code`, `default_content_type`, `permissions`",
+                _ => "`status_code`, `default_content_type`, `permissions`",
             };
             let expected = format!("{expected} or an OpenAPI key ({})", crate::openapi::KEYS.join(", "));
             return Err(error_spanned(
@@ -171,6 +179,7 @@ fn parse_args(verb: Verb, input: ParseStream<'_>) -> syn::Result<RouteAttr> {
         path,
         methods,
         status_code: status_code.unwrap_or_else(|| verb.default_status()),
+        permissions: permissions.unwrap_or_default(),
         default_content_type,
         openapi,
     })
@@ -246,4 +255,22 @@ fn parse_methods(input: ParseStream<'_>) -> syn::Result<Vec<String>> {
         methods.push(name);
     }
     Ok(methods)
+}
+
+/// `permissions = [IsAuthenticated, IsOwner { .. }]`: a list of permission values (any expression;
+/// that each is a `Permission` is checked by the compiler, at the element).
+fn parse_permissions(input: ParseStream<'_>) -> syn::Result<Vec<Expr>> {
+    let hint = "list permission values: permissions = [IsAuthenticated, IsAdmin]";
+    let value: Expr = input.parse()?;
+    let Expr::Array(array) = value else {
+        return Err(error_spanned(&value, "`permissions` must be a list of permissions", hint));
+    };
+    if array.elems.is_empty() {
+        return Err(error_spanned(
+            &array,
+            "`permissions` is empty",
+            "list at least one permission, or remove the key (every request is then allowed)",
+        ));
+    }
+    Ok(array.elems.into_iter().collect())
 }

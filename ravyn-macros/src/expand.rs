@@ -133,6 +133,7 @@ impl ToTokens for Handler<'_> {
         };
 
         let spec = self.spec();
+        let permissions = self.permissions();
         let request = Ident::new("__ravyn_request", Span::mixed_site());
         let body = self.call_body(&request);
         let empty_body_check = self.empty_body_check();
@@ -160,6 +161,8 @@ impl ToTokens for Handler<'_> {
                     #inner
                     ::std::boxed::Box::pin(async move { #body })
                 }
+
+                #permissions
             }
 
             #(#cfgs)*
@@ -218,6 +221,9 @@ impl Handler<'_> {
         }
         let count = arg_specs.len();
         let description = doc_comment(&self.function.attrs).map(|doc| quote!(.with_description(#doc)));
+        let permission_names: Vec<String> = self.attr.permissions.iter().map(permission_name).collect();
+        let permission_names =
+            (!permission_names.is_empty()).then(|| quote!(.with_permissions(&[#(#permission_names),*])));
         #[cfg(feature = "openapi")]
         let openapi = crate::openapi::operation(&self.attr.openapi, self.function, &self.args, self.rust_deprecated());
         #[cfg(not(feature = "openapi"))]
@@ -231,6 +237,7 @@ impl Handler<'_> {
                 .with_needs(#needs_path::NONE #(.union(#needs))*)
                 .with_args(args)
                 #description
+                #permission_names
                 #openapi
         }}
     }
@@ -239,6 +246,25 @@ impl Handler<'_> {
     /// generated call of it must not warn).
     fn rust_deprecated(&self) -> bool {
         self.function.attrs.iter().any(|attr| attr.path().is_ident("deprecated"))
+    }
+
+    /// `Handler::permissions`, when the attribute lists any: each element goes through a function
+    /// that takes only a `Permission`, spanned at the element, so a value that is not one is an
+    /// error pointing at it.
+    fn permissions(&self) -> TokenStream {
+        if self.attr.permissions.is_empty() {
+            return TokenStream::new();
+        }
+        let each = self
+            .attr
+            .permissions
+            .iter()
+            .map(|permission| quote_spanned!(permission.span()=> ::ravyn::__private::permission(#permission)));
+        quote! {
+            fn permissions(&self) -> ::std::vec::Vec<::ravyn::__private::ArcPermission> {
+                ::std::vec![#(#each),*]
+            }
+        }
     }
 
     /// The body of the future `call` returns: extract typed arguments (answering an extractor's
@@ -408,6 +434,24 @@ fn stand_in(function: &ItemFn) -> TokenStream {
                 ::core::unreachable!()
             }
         }
+    }
+}
+
+/// A permission's name for the route's spec: its expression as written, without arguments
+/// (`IsOwner { field: "id" }` → `IsOwner`, `perms::IsAdmin` → `perms::IsAdmin`).
+fn permission_name(permission: &syn::Expr) -> String {
+    let path = match permission {
+        syn::Expr::Path(path) => Some(&path.path),
+        syn::Expr::Struct(value) => Some(&value.path),
+        syn::Expr::Call(call) => match &*call.func {
+            syn::Expr::Path(path) => Some(&path.path),
+            _ => None,
+        },
+        _ => None,
+    };
+    match path {
+        Some(path) => path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::"),
+        None => permission.to_token_stream().to_string(),
     }
 }
 

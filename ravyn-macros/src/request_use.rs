@@ -106,6 +106,9 @@ fn use_at(tokens: &[TokenTree], at: usize) -> Reach {
         name if HEAD_AND_BODY.contains(&name) => Reach::default(),
         "session" | "try_session" | "load_session" => Reach { session: true, ..Reach::default() },
         "csrf_token" => Reach { csrf_token: true, ..Reach::default() },
+        // The identity step's: the caller (which a user loader may have read from the session,
+        // loaded by then).
+        "user" | "identity" | "jwt" => Reach { user: true, ..Reach::default() },
         _ => Reach::EVERYTHING,
     }
 }

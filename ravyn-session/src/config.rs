@@ -465,6 +465,11 @@ impl SessionConfig {
     /// [`CookieFormat::Signed`] goes with a store (the other formats exist to put data in the
     /// cookie).
     ///
+    /// **Call [`Session::cycle_id`](crate::Session::cycle_id) at login** (and whenever privileges
+    /// change): `insert` keeps the id the request came with, so without it an id an attacker
+    /// planted or learned before login would stay valid after it (session fixation). It also
+    /// moves the session's CSRF token to the new id.
+    ///
     /// ```
     /// use ravyn_session::{MemoryStore, SessionConfig};
     ///

@@ -164,10 +164,12 @@ impl CookieAttributes {
                 ),
             ));
         }
-        if self.name.starts_with("__Secure-") && !self.secure {
+        // Prefixes are matched ignoring case, as RFC 6265bis does (browsers that follow it hold
+        // `__host-sid` to the `__Host-` rules and would refuse it without them).
+        if has_prefix(&self.name, "__Secure-") && !self.secure {
             return Err((names.name, format!("a `__Secure-` cookie name requires {}(true)", names.secure)));
         }
-        if self.name.starts_with("__Host-") && (!self.secure || self.path != "/" || self.domain.is_some()) {
+        if has_prefix(&self.name, "__Host-") && (!self.secure || self.path != "/" || self.domain.is_some()) {
             return Err((
                 names.name,
                 format!("a `__Host-` cookie name requires {}(true), {} \"/\" and no domain", names.secure, names.path),
@@ -331,6 +333,11 @@ fn push_http_date(out: &mut String, secs: u64) {
 fn push_two_digits(out: &mut String, n: u64) {
     out.push(char::from(b'0' + (n / 10 % 10) as u8));
     out.push(char::from(b'0' + (n % 10) as u8));
+}
+
+/// Whether `name` starts with `prefix`, ignoring ASCII case (RFC 6265bis cookie prefixes).
+fn has_prefix(name: &str, prefix: &str) -> bool {
+    name.get(..prefix.len()).is_some_and(|start| start.eq_ignore_ascii_case(prefix))
 }
 
 #[cfg(test)]

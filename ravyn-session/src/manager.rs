@@ -389,6 +389,23 @@ impl SessionManager {
         }
     }
 
+    /// The server-side id a request's session cookie names, its signature verified (one HMAC, no
+    /// store round trip): what a CSRF token is bound to. `None` for cookie sessions (they have no
+    /// server-side id), and for no cookie, several cookies of the name, or one that does not verify.
+    ///
+    /// ```
+    /// use ravyn_session::{IncomingCookie, MemoryStore, SessionConfig, SessionManager};
+    ///
+    /// let manager = SessionManager::new(SessionConfig::new("k").store(MemoryStore::new())).unwrap();
+    /// assert!(manager.verified_id(&IncomingCookie::One("forged".to_owned())).is_none());
+    /// assert!(manager.verified_id(&IncomingCookie::Absent).is_none());
+    /// ```
+    pub fn verified_id(&self, incoming: &IncomingCookie) -> Option<SessionId> {
+        self.shared.config.get_store()?;
+        let IncomingCookie::One(value) = incoming else { return None };
+        self.shared.ids.verify(self.cookie_name(), value).ok().map(|(id, _)| id)
+    }
+
     /// What to do with the cookie once the handler is done with `session` (rules in the module doc).
     /// Does no I/O for cookie sessions; with a store, saves or deletes the record (at most one save
     /// and one delete).

@@ -531,6 +531,32 @@ impl Session {
         self.lock().accessed
     }
 
+    /// The store id this session's record was loaded under: `None` for cookie sessions, a
+    /// session not loaded (yet), and a new one (no cookie, or a cookie whose record is gone). A
+    /// CSRF token is bound to it. Does not count as an access.
+    ///
+    /// ```
+    /// assert!(ravyn_session::Session::new().loaded_id().is_none());
+    /// ```
+    pub fn loaded_id(&self) -> Option<SessionId> {
+        self.lock().id.clone()
+    }
+
+    /// Whether the response moves this session to a new identity: [`cycle_id`](Self::cycle_id)
+    /// was called, or [`clear`](Self::clear) emptied it (logout). What a CSRF token bound to the
+    /// session is rotated on. Does not count as an access and never decodes.
+    ///
+    /// ```
+    /// let session = ravyn_session::Session::new();
+    /// assert!(!session.was_cycled_or_cleared());
+    /// session.cycle_id();
+    /// assert!(session.was_cycled_or_cleared());
+    /// ```
+    pub fn was_cycled_or_cleared(&self) -> bool {
+        let inner = self.lock();
+        inner.cycled || inner.cleared
+    }
+
     /// Whether the data was changed (insert of a different value, remove of a present key, clear of
     /// a non-empty session). Does not count as an access and never decodes.
     ///

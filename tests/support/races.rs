@@ -25,6 +25,29 @@ async fn start(request: Request) -> Result<Json<Value>, HTTPException> {
     Ok(Json(json!({})))
 }
 
+/// Takes the admin privilege away, as the store docs tell: `remove` with `cycle_id()`.
+#[post("/demote")]
+async fn demote(request: Request) -> Json<Value> {
+    let session = request.session();
+    session.remove("is_admin");
+    session.cycle_id();
+    Json(json!({}))
+}
+
+#[post("/grant-admin")]
+async fn grant_admin(request: Request) -> Result<Json<Value>, HTTPException> {
+    request.session().insert("is_admin", true)?;
+    Ok(Json(json!({})))
+}
+
+#[get("/admin")]
+async fn admin(request: Request) -> Result<Json<Value>, HTTPException> {
+    match request.session().get::<bool>("is_admin")? {
+        Some(true) => Ok(Json(json!({"admin": true}))),
+        _ => Err(HTTPException::new(403, "Not an admin")),
+    }
+}
+
 #[get("/profile")]
 async fn profile_route(request: Request) -> Result<Json<Value>, HTTPException> {
     match request.session().get::<u64>("user_id")? {
@@ -69,6 +92,9 @@ async fn server(store: Arc<dyn SessionStore>, clock: Arc<ManualClock>) -> TestSe
             Gateway::new(logout_route),
             Gateway::new(slow_write),
             Gateway::new(slow_read),
+            Gateway::new(demote),
+            Gateway::new(grant_admin),
+            Gateway::new(admin),
         ])
         .build()
         .unwrap();
@@ -143,6 +169,19 @@ pub async fn revocation_races_on(store: Arc<dyn SessionStore>) {
     assert!(deletes_the_cookie(&slow), "the old id's late write is dropped");
     assert_eq!(send(&server, reqwest::Method::GET, "/profile", &old).await.status(), 401, "old id stays dead");
     assert_eq!(send(&server, reqwest::Method::GET, "/profile", &new).await.status(), 200, "new id lives");
+
+    // A privilege taken away (remove + cycle_id) while a request holding the older copy, with
+    // the privilege, writes the session (security review M1 (c)).
+    let cookie = log_in(&server).await;
+    assert_eq!(send(&server, reqwest::Method::POST, "/grant-admin", &cookie).await.status(), 201);
+    assert_eq!(send(&server, reqwest::Method::GET, "/admin", &cookie).await.status(), 200);
+    let (slow, demotion) = interrupted(&server, (reqwest::Method::POST, "/cart"), &cookie, "/demote").await;
+    assert_eq!(demotion.status(), 201);
+    let demoted = pair(demotion.headers()[SET_COOKIE].to_str().unwrap());
+    assert!(deletes_the_cookie(&slow), "the older copy's write finds its id gone");
+    assert_eq!(send(&server, reqwest::Method::GET, "/admin", &demoted).await.status(), 403, "is_admin stays removed");
+    assert_eq!(send(&server, reqwest::Method::GET, "/profile", &demoted).await.status(), 200, "still logged in");
+    assert_eq!(send(&server, reqwest::Method::GET, "/admin", &cookie).await.status(), 403, "the old id is dead");
 }
 
 /// The `name=value` pair of a Set-Cookie header.

@@ -27,6 +27,10 @@ const ALLOW_PRIVATE_NETWORK: HeaderName = HeaderName::from_static("access-contro
 const TRUE: HeaderValue = HeaderValue::from_static("true");
 const STAR: HeaderValue = HeaderValue::from_static("*");
 const VARY_ORIGIN: HeaderValue = HeaderValue::from_static("Origin");
+/// A preflight's answer depends on what it asks for (allowed, refused, or echoed with `*`), so a
+/// cache must key it on those too (security review I5).
+const VARY_PREFLIGHT: HeaderValue =
+    HeaderValue::from_static("Access-Control-Request-Method, Access-Control-Request-Headers");
 
 /// A [`CORSConfig`] checked and turned into ready-made header values.
 #[derive(Debug)]
@@ -232,6 +236,7 @@ impl CorsPolicy {
                 HTTPException::new(StatusCode::BAD_REQUEST, format!("Disallowed CORS {}.", refused.join(", ")))
                     .into_response();
             self.add_vary(response.headers_mut());
+            response.headers_mut().append(VARY, VARY_PREFLIGHT);
             return response;
         }
 
@@ -239,6 +244,7 @@ impl CorsPolicy {
         let headers = response.headers_mut();
         self.allow_origin(origin, headers);
         self.add_vary(headers);
+        headers.append(VARY, VARY_PREFLIGHT);
         let method_listed = method.as_ref().is_some_and(|m| !self.any_method || ALL_METHODS.contains(m.as_str()));
         match &method {
             Some(m) if !method_listed => {
@@ -365,6 +371,8 @@ mod tests {
         assert_eq!(response.header("access-control-allow-methods"), Some("PROPFIND"));
         assert_eq!(response.header("access-control-allow-headers"), Some("X-One, x-two"));
         assert_eq!(response.header("access-control-max-age"), Some("600"));
+        // The answer echoes what was asked: caches must key on it (security review I5).
+        assert_eq!(response.header("vary"), Some("Access-Control-Request-Method, Access-Control-Request-Headers"));
     }
 
     #[tokio::test]

@@ -42,7 +42,6 @@ mod step;
 mod token;
 
 pub(crate) use step::CsrfStep;
-pub(crate) use token::TOKEN_LEN;
 
 use crate::error::ConfigError;
 use http::{HeaderName, Method};
@@ -335,11 +334,15 @@ impl CSRFConfig {
         if HeaderName::from_bytes(self.header_name.as_bytes()).is_err() {
             return Err(invalid("header_name", format!("{:?} is not a valid header name", self.header_name)));
         }
-        if self.safe_methods.contains(&Method::POST) {
-            return Err(invalid(
-                "safe_methods",
-                "POST cannot be a safe method: it would switch CSRF protection off for every form".to_owned(),
-            ));
+        // Security review I4: exempting any method that changes state switches the protection off
+        // for it, silently; only POST was refused before.
+        for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+            if self.safe_methods.contains(&method) {
+                return Err(invalid(
+                    "safe_methods",
+                    format!("{method} cannot be a safe method: it would switch CSRF protection off for every {method}"),
+                ));
+            }
         }
         Ok(())
     }
@@ -406,5 +409,12 @@ mod tests {
         assert_eq!(field(&base().samesite(SameSite::None)), "samesite");
         assert_eq!(field(&base().samesite(SameSite::None).secure(true)), "<valid>");
         assert_eq!(field(&base().safe_methods([Method::GET, Method::POST])), "safe_methods");
+        for unsafe_method in [Method::PUT, Method::PATCH, Method::DELETE] {
+            assert_eq!(field(&base().safe_methods([Method::GET, unsafe_method])), "safe_methods");
+        }
+        // RFC 6265bis matches cookie prefixes ignoring case (security review I6).
+        assert_eq!(field(&base().cookie_name("__host-csrf")), "cookie_name");
+        assert_eq!(field(&base().cookie_name("__SECURE-csrf")), "cookie_name");
+        assert_eq!(field(&base().cookie_name("__host-csrf").secure(true)), "<valid>");
     }
 }

@@ -1,10 +1,20 @@
 //! The CSRF step: issues the token cookie on safe requests, checks the token on unsafe ones.
 //!
+//! Tokens are bound to the session (OWASP's signed double submit; security review M2): the HMAC
+//! covers the request's server-side session id when sessions live in a store, taken from the
+//! session cookie by its signature alone (no store round trip, no session work for the route).
+//! Cookie sessions have no server-side id, and routes of an app without sessions have no session:
+//! their tokens are bound to nothing, as before; `__Host-` names are the defence there
+//! (docs/configurations/csrf.md). When a response cycles or clears the session (login, logout),
+//! or gives a store session a new id, the session step has the token cookie replaced in the same
+//! response by one for the new session ([`CsrfStep::renew`]). Several token cookies that disagree
+//! are refused: one of them was planted.
+//!
 //! Where it runs: ARCHITECTURE.md, "The built-in steps" (inside CORS, so preflights never reach it
 //! and a refused request still gets CORS headers; outside the app's middleware, so a refused
 //! request never reaches user code).
 
-use super::token::{TokenSigner, TOKEN_LEN};
+use super::token::{TokenSigner, MAX_BINDING, TOKEN_LEN};
 use super::{CSRFConfig, FORM_FIELD};
 use crate::error::ConfigError;
 use crate::pipeline::{Flow, Rest, Step};
@@ -13,9 +23,10 @@ use crate::response::{IntoResponse, Response};
 use crate::spec::Needs;
 use crate::HTTPException;
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
+use http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, COOKIE, SET_COOKIE, VARY};
 use http::{HeaderName, Method, StatusCode};
 use ravyn_session::cookie_attributes::CookieAttributes;
+use ravyn_session::SessionId;
 
 /// Installed by `csrf_config(...)`.
 pub(crate) struct CsrfStep {
@@ -30,8 +41,36 @@ pub(crate) struct CsrfStep {
 enum Refusal {
     NoSubmittedToken,
     NoCookie,
-    CookieNotSigned,
+    /// Several cookies of the token's name with different values: one was planted (a sibling
+    /// subdomain, a plain-http response), and nothing says which.
+    SeveralCookies,
+    /// Not signed by this app, or not for this request's session.
+    CookieNotValid,
     Mismatch,
+}
+
+/// A token cookie's value, the number of the `Cookie` header it is in, and its byte offset there.
+type TokenCookie<'r> = (&'r [u8], usize, usize);
+
+/// The value a token is bound to for one request: the session's server-side id, or nothing.
+struct Binding(Option<SessionId>);
+
+impl Binding {
+    /// The binding for `request`: the verified id its session cookie names, when sessions live in
+    /// a store. One HMAC; made only where a token is issued or its signature checked.
+    fn of(flow: &Flow<'_>, request: &Request) -> Binding {
+        let Some(manager) = flow.session_manager().filter(|m| m.config().get_store().is_some()) else {
+            return Binding(None);
+        };
+        Binding(manager.verified_id(&crate::session::find_session_cookie(request, manager.cookie_name())))
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Some(id) if id.as_str().len() <= MAX_BINDING => id.as_str().as_bytes(),
+            _ => b"",
+        }
+    }
 }
 
 impl CsrfStep {
@@ -47,19 +86,37 @@ impl CsrfStep {
         })
     }
 
-    /// Where the first validly signed token cookie sits in the request's `Cookie` headers: one
-    /// HMAC verification for the usual single cookie, and nothing copied.
-    fn carried_token(&self, request: &Request) -> Option<CsrfToken> {
+    /// The request's token cookies, scanned as bytes (a pair that is not text hides only
+    /// itself): the one value they agree on, with where it sits (`Cookie` header number, byte
+    /// offset); `Err` when several disagree.
+    fn token_cookie<'r>(&self, request: &'r Request) -> Result<Option<TokenCookie<'r>>, Refusal> {
+        let name = self.cookie.get_name().as_bytes();
+        let mut found: Option<TokenCookie<'r>> = None;
         for (index, header) in request.headers().get_all(COOKIE).iter().enumerate() {
-            let Ok(header) = header.to_str() else { continue };
-            for (name, value) in ravyn_session::incoming::pairs(header) {
-                if name == self.cookie.get_name() && self.signer.verify(value) {
-                    let start = value.as_ptr() as usize - header.as_ptr() as usize;
-                    return Some(CsrfToken::Carried { header: index, start });
+            let bytes = header.as_bytes();
+            for (cookie_name, value) in ravyn_session::incoming::pairs_bytes(bytes) {
+                if cookie_name != name {
+                    continue;
+                }
+                match found {
+                    None => found = Some((value, index, value.as_ptr() as usize - bytes.as_ptr() as usize)),
+                    Some((first, ..)) if first == value => {}
+                    Some(_) => return Err(Refusal::SeveralCookies),
                 }
             }
         }
-        None
+        Ok(found)
+    }
+
+    /// Where the request's token cookie sits, when it is valid for `binding`: one HMAC
+    /// verification, nothing copied.
+    fn carried_token(&self, request: &Request, binding: &Binding) -> Option<CsrfToken> {
+        let (value, header, start) = self.token_cookie(request).ok()??;
+        self.signer.verify(value, binding.as_bytes()).then_some(CsrfToken::Carried {
+            header,
+            start,
+            end: start + value.len(),
+        })
     }
 
     /// The token an unsafe request submitted: the header, else a `csrf_token` form field.
@@ -81,22 +138,20 @@ impl CsrfStep {
     }
 
     /// Checks an unsafe request; on success, the token it carries.
-    async fn check(&self, request: &Request) -> Result<Box<str>, Refusal> {
+    async fn check(&self, request: &Request, binding: &Binding) -> Result<Box<str>, Refusal> {
         let submitted = self.submitted_token(request).await.ok_or(Refusal::NoSubmittedToken)?;
-        let mut outcome = Err(Refusal::NoCookie);
-        // A sibling subdomain may add a second cookie of the same name: accept the submission if it
-        // matches any validly signed one, so a planted cookie cannot lock the user out.
-        for cookie in request.cookies().filter(|c| c.name() == self.cookie.get_name()) {
-            if !self.signer.verify(cookie.value()) {
-                outcome = outcome.or(Err(Refusal::CookieNotSigned));
-                continue;
-            }
-            if submitted.len() == TOKEN_LEN && self.signer.equal(submitted.as_bytes(), cookie.value().as_bytes()) {
-                return Ok(submitted.into_boxed_str());
-            }
-            outcome = Err(Refusal::Mismatch);
+        // A planted second cookie no longer passes beside the user's own: cookies that disagree
+        // are refused (security review M2). The price: a planted cookie of another path or domain
+        // blocks the user's unsafe requests until it expires; `__Host-` names prevent the planting.
+        let (cookie, ..) = self.token_cookie(request)?.ok_or(Refusal::NoCookie)?;
+        if !self.signer.verify(cookie, binding.as_bytes()) {
+            return Err(Refusal::CookieNotValid);
         }
-        outcome
+        if submitted.len() == TOKEN_LEN && self.signer.equal(submitted.as_bytes(), cookie) {
+            Ok(submitted.into_boxed_str())
+        } else {
+            Err(Refusal::Mismatch)
+        }
     }
 
     /// The token cookie: a browser-session cookie (no `Max-Age`), written by the one writer of
@@ -123,8 +178,9 @@ impl CsrfStep {
     }
 
     /// An unsafe request: run `rest` only when the submitted token matches a valid cookie.
-    async fn around_unsafe(&self, mut request: Request, rest: impl Rest) -> Response {
-        match self.check(&request).await {
+    async fn around_unsafe(&self, flow: &Flow<'_>, mut request: Request, rest: impl Rest) -> Response {
+        let binding = Binding::of(flow, &request);
+        match self.check(&request, &binding).await {
             Ok(token) => {
                 request.context_mut().csrf_token = Some(CsrfToken::Issued(token));
                 rest.run(request).await
@@ -135,30 +191,10 @@ impl CsrfStep {
             }
         }
     }
-}
 
-impl Step for CsrfStep {
-    /// A safe request: keep a token cookie, or issue one with the response. When code downstream
-    /// may read the token (`request.csrf_token()`), the cookie is kept only if its signature holds,
-    /// and where it is is recorded for that read; otherwise a cookie of the right shape is kept
-    /// without any cryptography (a forged one is refused on the first unsafe request, and replaced
-    /// by the next safe request to a route that reads the token, such as the login example's
-    /// `GET /csrf`). An unsafe request goes to [`around_unsafe`](CsrfStep::around_unsafe).
-    async fn around(&self, flow: &Flow<'_>, mut request: Request, rest: impl Rest) -> Response {
-        if !self.safe_methods.contains(request.method()) {
-            // Boxed: the check (a form or multipart body to read) keeps state that safe requests,
-            // the common case, should not carry in their future.
-            return Box::pin(self.around_unsafe(request, rest)).await;
-        }
-        if flow.app_has_middleware() || flow.needs().contains(Needs::CSRF_TOKEN) {
-            if let Some(carried) = self.carried_token(&request) {
-                request.context_mut().csrf_token = Some(carried);
-                return rest.run(request).await;
-            }
-        } else if self.carries_a_token(&request) {
-            return rest.run(request).await;
-        }
-        let Some(token) = self.signer.issue() else {
+    /// A safe request with no usable token cookie: issues one bound to the request's session.
+    async fn issue(&self, mut request: Request, binding: Binding, rest: impl Rest) -> Response {
+        let Some(token) = self.signer.issue(binding.as_bytes()) else {
             tracing::error!("the system random generator failed; no CSRF token issued");
             return rest.run(request).await;
         };
@@ -167,8 +203,104 @@ impl Step for CsrfStep {
         let mut response = rest.run(request).await;
         if let Some(cookie) = cookie {
             response.headers_mut().append(SET_COOKIE, cookie);
+            mark_private(&mut response);
         }
         response
+    }
+
+    /// The session step calls this when a response moves the session to a new identity: at login
+    /// (`cycle_id()`), logout (`clear()`), or when a store session is created or its id changes.
+    /// Tokens bound to the old identity stop verifying, so the token cookie is replaced in the
+    /// same response by one bound to `new_binding` (the new store id, or none), and a token
+    /// cookie this step set earlier in the response is dropped. A token the handler embedded in
+    /// this response's page is bound to the old session: pages that submit after login should
+    /// read the token again (`GET` a page, or the cookie).
+    pub(crate) fn renew(&self, new_binding: Option<&SessionId>, response: &mut Response) {
+        let binding = Binding(new_binding.cloned());
+        let Some(cookie) = self.signer.issue(binding.as_bytes()).and_then(|token| self.set_cookie(&token)) else {
+            return;
+        };
+        let headers = response.headers_mut();
+        let prefix = format!("{}=", self.cookie.get_name());
+        let kept: Vec<HeaderValue> = headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter(|value| !value.as_bytes().starts_with(prefix.as_bytes()))
+            .cloned()
+            .collect();
+        headers.remove(SET_COOKIE);
+        for value in kept {
+            headers.append(SET_COOKIE, value);
+        }
+        headers.append(SET_COOKIE, cookie);
+        mark_private(response);
+    }
+}
+
+impl Step for CsrfStep {
+    /// A safe request: keep a token cookie, or issue one with the response. When code downstream
+    /// may read the token (`request.csrf_token()`), the cookie is kept only if its signature holds
+    /// for the request's session, and where it is is recorded for that read; otherwise a cookie of
+    /// the right shape is kept without any cryptography (a forged or stale one is refused on the
+    /// first unsafe request, and replaced by the next safe request to a route that reads the token,
+    /// such as the login example's `GET /csrf`). An unsafe request goes to
+    /// [`around_unsafe`](CsrfStep::around_unsafe).
+    async fn around(&self, flow: &Flow<'_>, mut request: Request, rest: impl Rest) -> Response {
+        if !self.safe_methods.contains(request.method()) {
+            // Boxed: the check (a form or multipart body to read) keeps state that safe requests,
+            // the common case, should not carry in their future.
+            return Box::pin(self.around_unsafe(flow, request, rest)).await;
+        }
+        if flow.app_has_middleware() || flow.needs().contains(Needs::CSRF_TOKEN) {
+            let binding = Binding::of(flow, &request);
+            match self.carried_token(&request, &binding) {
+                Some(carried) => request.context_mut().csrf_token = Some(carried),
+                // Boxed: issuing is the rarer path (a first visit), and its state would otherwise
+                // widen every safe request's future.
+                None => return Box::pin(self.issue(request, binding, rest)).await,
+            }
+        } else if !self.carries_a_token(&request) {
+            let binding = Binding::of(flow, &request);
+            return Box::pin(self.issue(request, binding, rest)).await;
+        }
+        rest.run(request).await
+    }
+}
+
+/// A response carrying a token cookie differs per user: a shared cache must not keep it and hand
+/// one token (and its `Set-Cookie`) to many users (security review L3). `Vary: Cookie`, and
+/// `Cache-Control: private` in place of any `public`/`s-maxage` the handler set.
+fn mark_private(response: &mut Response) {
+    let headers = response.headers_mut();
+    let varies_by_cookie = headers
+        .get_all(VARY)
+        .iter()
+        .any(|value| value.to_str().is_ok_and(|v| v.split(',').any(|name| name.trim().eq_ignore_ascii_case("cookie"))));
+    if !varies_by_cookie {
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    }
+    let kept: Vec<String> = headers
+        .get_all(CACHE_CONTROL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|directive| {
+            let name = directive.split('=').next().unwrap_or("").trim();
+            !directive.is_empty()
+                && !name.eq_ignore_ascii_case("public")
+                && !name.eq_ignore_ascii_case("s-maxage")
+                && !name.eq_ignore_ascii_case("private")
+        })
+        .map(str::to_owned)
+        .collect();
+    let value = if kept.iter().any(|d| d.eq_ignore_ascii_case("no-store")) {
+        kept.join(", ")
+    } else {
+        std::iter::once("private".to_owned()).chain(kept).collect::<Vec<_>>().join(", ")
+    };
+    if let Ok(value) = HeaderValue::try_from(value) {
+        headers.insert(CACHE_CONTROL, value);
     }
 }
 
@@ -249,7 +381,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_from_another_secret_is_replaced_and_refused() {
-        let other = TokenSigner::new("other secret").issue().unwrap();
+        let other = TokenSigner::new("other secret").issue(b"").unwrap();
         let client = app(CSRFConfig::new("secret"));
         client.set_cookie("csrftoken", &other);
         let refused = client.post("/echo").header("X-CSRFToken", &other).send().await;

@@ -2,7 +2,7 @@
 //! from ([`flatten`](crate::routing::flatten)): the same full paths, methods and default statuses.
 
 use super::config::{OpenAPIConfig, SecurityScheme};
-use super::operation::{OperationSpec, ResponseBody, SchemaFn};
+use crate::operation::{OperationSpec, ResponseBody, SchemaFn};
 use crate::routing::{FlatRoute, RouteDocs};
 use crate::spec::{ArgSource, ArgSpec, RouteSpec};
 use schemars::generate::SchemaSettings;

@@ -10,12 +10,11 @@
 mod config;
 pub(crate) mod docs;
 pub(crate) mod document;
-mod operation;
 
+pub use crate::operation::{
+    probe, schema_of, ApiSchema, DescribeResponse, ExtraResponse, OperationSpec, ResponseBody, ResponseFn, SchemaFn,
+};
 pub use config::{Contact, License, OpenAPIConfig, SecurityScheme, Server, Tag};
 pub use docs::DocsAssets;
 pub use document::OPENAPI_VERSION;
-pub use operation::{
-    probe, schema_of, ApiSchema, DescribeResponse, ExtraResponse, OperationSpec, ResponseBody, ResponseFn, SchemaFn,
-};
 pub use schemars;

@@ -5,6 +5,7 @@ mod router;
 
 pub(crate) use router::{Miss, Refusal, Router};
 
+use crate::auth::ArcPermission;
 use crate::handler::Handler;
 use crate::middleware::ArcMiddleware;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 pub struct Route {
     kind: RouteKind,
     middleware: Vec<ArcMiddleware>,
+    permissions: Vec<ArcPermission>,
     docs: RouteDocs,
 }
 
@@ -87,6 +89,33 @@ impl Route {
         self
     }
 
+    /// Adds a permission every request to this route (or every route of this `Include`) must
+    /// pass, as Ravyn's `Gateway(..., permissions=[..])`; checked after the app's and enclosing
+    /// `Include`s', before the handler's own.
+    ///
+    /// ```
+    /// # use ravyn_core::{BoxFuture, Handler, Request, Response, RouteSpec, IntoResponse};
+    /// # struct Admin;
+    /// # impl Handler for Admin {
+    /// #     fn spec(&self) -> RouteSpec { RouteSpec::new("admin", "/admin", &["GET"], 200) }
+    /// #     fn call(&self, _: Request) -> BoxFuture<'static, Response> { Box::pin(async { ().into_response() }) }
+    /// # }
+    /// use ravyn_core::auth::IsAuthenticated;
+    /// use ravyn_core::{Gateway, Include};
+    /// let routes = vec![Include::new("/api", vec![Gateway::new(Admin)]).permission(IsAuthenticated)];
+    /// # let _ = routes;
+    /// ```
+    pub fn permission(mut self, permission: impl Into<ArcPermission>) -> Self {
+        self.permissions.push(permission.into());
+        self
+    }
+
+    /// Adds several permissions (see [`permission`](Self::permission)).
+    pub fn permissions(mut self, permissions: impl IntoIterator<Item = ArcPermission>) -> Self {
+        self.permissions.extend(permissions);
+        self
+    }
+
     /// OpenAPI tags for every operation of this route (Ravyn's `Gateway(tags=..)`,
     /// `Include(tags=..)`), after the enclosing levels' and before the handler's own.
     ///
@@ -139,6 +168,7 @@ impl Gateway {
         Route {
             kind: RouteKind::Gateway { prefix: path.into(), handler: Arc::new(handler) },
             middleware: Vec::new(),
+            permissions: Vec::new(),
             docs: RouteDocs::default(),
         }
     }
@@ -155,6 +185,7 @@ impl Include {
         Route {
             kind: RouteKind::Include { path: path.into(), routes },
             middleware: Vec::new(),
+            permissions: Vec::new(),
             docs: RouteDocs::default(),
         }
     }
@@ -165,37 +196,54 @@ pub(crate) struct FlatRoute {
     pub(crate) path: String,
     pub(crate) handler: Arc<dyn Handler>,
     pub(crate) middleware: Vec<ArcMiddleware>,
+    /// Every level's permissions, outermost first: the app's, each `Include`'s, the `Gateway`'s,
+    /// the handler's.
+    pub(crate) permissions: Vec<ArcPermission>,
     /// The OpenAPI docs of every level above and at it (the app's excluded).
     #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) docs: RouteDocs,
 }
 
 /// The routes as the router sees them: every `Gateway` with its full path (prefixes of the
-/// enclosing `Include`s and its own), its middleware and docs. The router and the OpenAPI
-/// document both read this one walk, so they cannot disagree about paths.
-pub(crate) fn flatten(routes: &[Route]) -> Vec<FlatRoute> {
+/// enclosing `Include`s and its own), its middleware, permissions and docs; `app_permissions` go
+/// first in every route's permissions. The router and the OpenAPI document both read this one
+/// walk, so they cannot disagree about paths.
+pub(crate) fn flatten(routes: &[Route], app_permissions: &[ArcPermission]) -> Vec<FlatRoute> {
     let mut out = Vec::new();
     for route in routes {
-        flatten_into(route, "", &[], &RouteDocs::default(), &mut out);
+        flatten_into(route, "", &[], app_permissions, &RouteDocs::default(), &mut out);
     }
     out
 }
 
-fn flatten_into(route: &Route, prefix: &str, outer: &[ArcMiddleware], docs: &RouteDocs, out: &mut Vec<FlatRoute>) {
+fn flatten_into(
+    route: &Route,
+    prefix: &str,
+    outer: &[ArcMiddleware],
+    outer_permissions: &[ArcPermission],
+    docs: &RouteDocs,
+    out: &mut Vec<FlatRoute>,
+) {
     let mut middleware = outer.to_vec();
     middleware.extend(route.middleware.iter().cloned());
+    let mut permissions = outer_permissions.to_vec();
+    permissions.extend(route.permissions.iter().cloned());
     let docs = route.docs.within(docs);
     match &route.kind {
-        RouteKind::Gateway { prefix: own, handler } => out.push(FlatRoute {
-            path: join_paths(&join_paths(prefix, own), handler.spec().path()),
-            handler: handler.clone(),
-            middleware,
-            docs,
-        }),
+        RouteKind::Gateway { prefix: own, handler } => {
+            permissions.extend(handler.permissions());
+            out.push(FlatRoute {
+                path: join_paths(&join_paths(prefix, own), handler.spec().path()),
+                handler: handler.clone(),
+                middleware,
+                permissions,
+                docs,
+            });
+        }
         RouteKind::Include { path, routes } => {
             let prefix = join_paths(prefix, path);
             for child in routes {
-                flatten_into(child, &prefix, &middleware, &docs, out);
+                flatten_into(child, &prefix, &middleware, &permissions, &docs, out);
             }
         }
     }

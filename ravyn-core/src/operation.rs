@@ -261,7 +261,6 @@ impl JsonSchema for HTTPException {
 #[doc(hidden)]
 pub mod probe {
     use super::{describe_with, unknown_response, ApiSchema, DescribeResponse, ResponseFn, SchemaFn};
-    use crate::extract::probe::{ByExtractor, ByName};
     use std::marker::PhantomData;
 
     /// The return type being probed.
@@ -301,20 +300,6 @@ pub mod probe {
     impl<R> ViaUnknown for ReturnProbe<R> {
         fn response_fn(&self) -> ResponseFn {
             unknown_response
-        }
-    }
-
-    impl<T> ByExtractor<T> {
-        /// A typed argument is not a parameter: not documented.
-        pub fn param_schema<U: ?Sized>(&self) -> Option<SchemaFn> {
-            None
-        }
-    }
-
-    impl<T> ByName<T> {
-        /// The schema of `U`: the argument's type, or `T` of an `Option<T>`.
-        pub fn param_schema<U: ApiSchema + ?Sized>(&self) -> Option<SchemaFn> {
-            Some(super::schema_of::<U>)
         }
     }
 

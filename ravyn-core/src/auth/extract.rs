@@ -1,0 +1,176 @@
+//! Typed handler arguments for the caller: [`AuthUser<U>`], [`Claims<C>`] and the app's
+//! [`JwtManager`]. Each needs [`Needs::USER`], so the identity step runs for routes that take one;
+//! `Option<AuthUser<U>>` / `Option<Claims<C>>` make authentication optional.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use ravyn_auth::{JwtManager, NoClaims};
+use serde::de::DeserializeOwned;
+
+use super::identity::{Identity, VerifiedToken};
+use crate::extract::FromRequest;
+use crate::request::Request;
+use crate::spec::Needs;
+use crate::HTTPException;
+
+/// The identity step did not run: the app has no `jwt_config` and no `user_loader`.
+fn no_identity(argument: &str) -> HTTPException {
+    tracing::error!(
+        "a handler takes {argument}, but the app has no identity: add .jwt_config(JWTConfig::new(secret)) and/or \
+         .user_loader(..) to Ravyn::builder()"
+    );
+    HTTPException::internal_server_error()
+}
+
+fn identity<'r>(request: &'r Request, argument: &str) -> Result<&'r Identity, HTTPException> {
+    request.identity().ok_or_else(|| no_identity(argument))
+}
+
+/// The authenticated user, as the app's user loader returned it (Ravyn's `request.user`).
+///
+/// Not authenticated: 401 `{"detail": ...}` with the RFC 6750 challenge when the app reads
+/// bearer tokens. `Option<AuthUser<U>>` is `None` instead. `U` must be the loader's type (another
+/// type is a logged 500).
+///
+/// ```
+/// use ravyn_core::auth::AuthUser;
+/// use ravyn_core::extract::FromRequest;
+/// use ravyn_core::Needs;
+///
+/// struct User { id: u64 }
+/// assert_eq!(<AuthUser<User> as FromRequest>::NEEDS, Needs::USER);
+/// ```
+pub struct AuthUser<U>(pub Arc<U>);
+
+impl<U> Deref for AuthUser<U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        &self.0
+    }
+}
+
+impl<U: std::fmt::Debug> std::fmt::Debug for AuthUser<U> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("AuthUser").field(&self.0).finish()
+    }
+}
+
+impl<U: Send + Sync + 'static> FromRequest for AuthUser<U> {
+    const NEEDS: Needs = Needs::USER;
+    type Rejection = HTTPException;
+
+    fn from_request(request: &mut Request) -> Result<Self, HTTPException> {
+        let identity = identity(request, "an `AuthUser` argument")?;
+        if !identity.is_authenticated() {
+            return Err(identity.unauthenticated());
+        }
+        let Some((user, loaded_type)) = identity.loaded_user() else {
+            tracing::error!(
+                "a handler takes an `AuthUser` argument, but the app has no user loader: add \
+                 .user_loader(|credentials| async move {{ .. }}) to Ravyn::builder()"
+            );
+            return Err(HTTPException::internal_server_error());
+        };
+        match user.clone().downcast::<U>() {
+            Ok(user) => Ok(AuthUser(user)),
+            Err(_) => {
+                tracing::error!(
+                    "a handler takes AuthUser<{}>, but the user loader returns {loaded_type}",
+                    std::any::type_name::<U>()
+                );
+                Err(HTTPException::internal_server_error())
+            }
+        }
+    }
+}
+
+/// The caller's access token, its application claims typed as `C` (any serde type; fields at the
+/// token's top level), its registered claims (`sub`, `jti`, `exp`...) through
+/// [`token`](Self::token).
+///
+/// No valid token: 401 with the RFC 6750 challenge. Claims that do not fit `C`: 401
+/// `invalid_token` (never a 422 or 500). `Option<Claims<C>>` is `None` instead of either.
+///
+/// ```
+/// use ravyn_core::auth::Claims;
+/// use ravyn_core::extract::FromRequest;
+///
+/// #[derive(serde::Deserialize)]
+/// struct AppClaims { role: String }
+/// assert_eq!(<Claims<AppClaims> as FromRequest>::NEEDS, ravyn_core::Needs::USER);
+/// ```
+pub struct Claims<C = NoClaims> {
+    token: Arc<VerifiedToken>,
+    claims: C,
+}
+
+impl<C> Claims<C> {
+    /// The whole verified token: `sub`, `jti`, `exp`, its refresh family... (what
+    /// [`JwtManager::revoke`] takes).
+    pub fn token(&self) -> &VerifiedToken {
+        &self.token
+    }
+
+    /// The subject (`sub`): the user id the token was issued for.
+    pub fn subject(&self) -> Option<&str> {
+        self.token.sub.as_deref()
+    }
+
+    /// The application claims.
+    pub fn into_inner(self) -> C {
+        self.claims
+    }
+}
+
+impl<C> Deref for Claims<C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        &self.claims
+    }
+}
+
+impl<C: std::fmt::Debug> std::fmt::Debug for Claims<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Claims").field("sub", &self.subject()).field("claims", &self.claims).finish()
+    }
+}
+
+impl<C: DeserializeOwned + Send + 'static> FromRequest for Claims<C> {
+    const NEEDS: Needs = Needs::USER;
+    type Rejection = HTTPException;
+
+    fn from_request(request: &mut Request) -> Result<Self, HTTPException> {
+        let identity = identity(request, "a `Claims` argument")?;
+        let Some(token) = identity.token.clone().filter(|_| identity.is_authenticated()) else {
+            return Err(identity.unauthenticated());
+        };
+        let claims = identity.claims::<C>()?;
+        Ok(Claims { token, claims })
+    }
+}
+
+/// The app's JWT manager, to issue tokens at login, exchange refresh tokens and revoke them at
+/// logout. A logged 500 when the app has no `jwt_config`.
+///
+/// ```
+/// use ravyn_core::extract::FromRequest;
+/// assert_eq!(<ravyn_auth::JwtManager as FromRequest>::NEEDS, ravyn_core::Needs::USER);
+/// ```
+impl FromRequest for JwtManager {
+    const NEEDS: Needs = Needs::USER;
+    type Rejection = HTTPException;
+
+    fn from_request(request: &mut Request) -> Result<Self, HTTPException> {
+        match request.jwt() {
+            Some(jwt) => Ok(jwt.clone()),
+            None => {
+                tracing::error!(
+                    "a handler takes a `JwtManager` argument, but the app has no JWT configuration: add \
+                     .jwt_config(JWTConfig::new(secret)) to Ravyn::builder()"
+                );
+                Err(HTTPException::internal_server_error())
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+use ravyn::auth::IsAuthenticated;
+use ravyn::get;
+
+struct NotAPermission;
+
+#[get("/items", permissions = [IsAuthenticated, NotAPermission])]
+async fn items() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ravyn::get;
+
+#[get("/items", permissions = [])]
+async fn items() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use ravyn::get;
+
+#[get("/items", permissions = IsAuthenticated)]
+async fn items() {}
+
+fn main() {}
