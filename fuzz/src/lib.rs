@@ -133,7 +133,9 @@ async fn login(email: String, password: String, remember: Option<bool>) -> Json<
     Json(json!({"email": email, "len": password.len(), "remember": remember}))
 }
 
-#[derive(Debug, Deserialize)]
+// The JSON Schema derive: the route attributes describe bodies for OpenAPI (the `openapi`
+// feature, on by default and so on here too, as in the apps being fuzzed).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 struct Item {
     name: String,
     price: f64,
