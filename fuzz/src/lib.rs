@@ -21,9 +21,12 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
+/// A target's body: the fuzzer's bytes in, a panic out when something is wrong.
+pub type Target = fn(&[u8]);
+
 /// Every target: its name (the directory under `fuzz/corpus/` and the cargo-fuzz target) and
 /// its body.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("session_cookie", session_cookie),
     ("cookie_header", cookie_header),
     ("store_id", store_id),
