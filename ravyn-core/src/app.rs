@@ -306,6 +306,30 @@ impl RavynBuilder {
         self
     }
 
+    /// Adds a tower layer around every request (404 and 405 answers included), in the same list
+    /// as [`middleware`](Self::middleware): the first added, layer or middleware, is the
+    /// outermost, and all of them run inside the built-in steps (ARCHITECTURE.md, "The built-in
+    /// steps"), so the request's path parameters, session and CSRF token survive the trip
+    /// through the layer. Any `tower::Layer` whose service takes `http::Request<B>` and answers
+    /// `http::Response<_>` fits (tower-http's `TraceLayer`, `CompressionLayer`, `TimeoutLayer`,
+    /// ..., tower's `ConcurrencyLimitLayer`, `RateLimitLayer`); a failing service needs no extra
+    /// layer: a timeout answers 408, overload 503, anything else a logged 500, in Ravyn's
+    /// `{"detail": ...}` shape. For a layer outside everything, wrap
+    /// [`into_service`](Ravyn::into_service) instead.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = ravyn_core::Ravyn::builder()
+    ///     .layer(tower::timeout::TimeoutLayer::new(Duration::from_secs(30)))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn layer<L: crate::service::IntoLayerMiddleware>(mut self, layer: L) -> Self {
+        self.middleware.push(layer.into_middleware());
+        self
+    }
+
     /// Adds a hook run when the server starts, before it accepts connections (Ravyn's
     /// `on_startup`); hooks run in the order added, and an error stops `serve` with it. Replaces
     /// the settings module's `on_startup` list.
