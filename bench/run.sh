@@ -441,6 +441,10 @@ EOF
     echo
     cat bench/stores.md
   fi
+  if [ -f bench/idle.md ]; then
+    echo
+    cat bench/idle.md
+  fi
   if [ -f bench/analysis.md ]; then
     echo
     cat bench/analysis.md
