@@ -25,10 +25,11 @@
 //! ```
 
 pub use ravyn_core::{
-    auth, binding, cookie, extract, http, lifecycle, middleware, shutdown_signal, AppConfig, ArcMiddleware, ArgSource,
-    ArgSpec, Body, BodyPolicy, BoxError, BoxFuture, ConfigError, FromRequest, Gateway, HTTPException, Handler, Html,
-    Include, IntoResponse, Json, Middleware, Needs, Next, NotAuthorized, NotFound, PathParams, PermissionDenied, Ravyn,
-    RavynBuilder, Redirect, Request, Response, Route, RouteSpec, Settings, MAX_URI_LENGTH,
+    auth, binding, cookie, extract, http, lifecycle, middleware, service, shutdown_signal, AppConfig, ArcMiddleware,
+    ArgSource, ArgSpec, Body, BodyPolicy, BoxError, BoxFuture, ConfigError, FromRequest, Gateway, HTTPException,
+    Handler, Html, Include, IntoResponse, Json, Middleware, Needs, Next, NotAuthorized, NotFound, PathParams,
+    PermissionDenied, Ravyn, RavynBuilder, RavynService, Redirect, Request, Response, Route, RouteSpec, Settings,
+    MAX_URI_LENGTH,
 };
 pub use ravyn_macros::{delete, get, patch, post, put, route};
 

@@ -306,6 +306,30 @@ impl RavynBuilder {
         self
     }
 
+    /// Adds a tower layer around every request (404 and 405 answers included), in the same list
+    /// as [`middleware`](Self::middleware): the first added, layer or middleware, is the
+    /// outermost, and all of them run inside the built-in steps (ARCHITECTURE.md, "The built-in
+    /// steps"), so the request's path parameters, session and CSRF token survive the trip
+    /// through the layer. Any `tower::Layer` whose service takes `http::Request<B>` and answers
+    /// `http::Response<_>` fits (tower-http's `TraceLayer`, `CompressionLayer`, `TimeoutLayer`,
+    /// ..., tower's `ConcurrencyLimitLayer`, `RateLimitLayer`); a failing service needs no extra
+    /// layer: a timeout answers 408, overload 503, anything else a logged 500, in Ravyn's
+    /// `{"detail": ...}` shape. For a layer outside everything, wrap
+    /// [`into_service`](Ravyn::into_service) instead.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let app = ravyn_core::Ravyn::builder()
+    ///     .layer(tower::timeout::TimeoutLayer::new(Duration::from_secs(30)))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn layer<L: crate::service::IntoLayerMiddleware>(mut self, layer: L) -> Self {
+        self.middleware.push(layer.into_middleware());
+        self
+    }
+
     /// Adds a hook run when the server starts, before it accepts connections (Ravyn's
     /// `on_startup`); hooks run in the order added, and an error stops `serve` with it. Replaces
     /// the settings module's `on_startup` list.
@@ -710,6 +734,7 @@ impl RavynBuilder {
         }
         let session_config = self.session_config.or_else(|| settings.session_config());
         let sessions = session_config.map(SessionManager::new).transpose()?.map(SessionStep::new);
+        let jwt = self.jwt_config.or_else(|| settings.jwt_config()).map(ravyn_auth::JwtManager::new).transpose()?;
         #[cfg(feature = "openapi")]
         let openapi = if self.enable_openapi.unwrap_or_else(|| settings.enable_openapi()) {
             let openapi_config = self.openapi_config.or_else(|| settings.openapi_config()).unwrap_or_default();
@@ -717,6 +742,14 @@ impl RavynBuilder {
                 config: &openapi_config,
                 app: &self.docs,
                 session_cookie: sessions.as_ref().map(|s| s.manager().cookie_name()),
+                jwt: jwt.as_ref().map(|jwt| {
+                    let config = jwt.config();
+                    crate::openapi::SecurityScheme::for_jwt(
+                        config.get_authorization_header(),
+                        config.get_auth_header_types(),
+                    )
+                }),
+                user_loader: self.user_loader.is_some(),
             };
             let document = crate::openapi::document::build(&sources, &flat);
             let bytes = bytes::Bytes::from(serde_json::to_vec(&document).map_err(|e| ConfigError::Invalid {
@@ -745,7 +778,6 @@ impl RavynBuilder {
         let cors = self.cors_config.or_else(|| settings.cors_config());
         let cors = cors.map(|c| CorsStep::new(&c)).transpose()?;
         let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(|c| CsrfStep::new(&c)).transpose()?;
-        let jwt = self.jwt_config.or_else(|| settings.jwt_config()).map(ravyn_auth::JwtManager::new).transpose()?;
         let identity = match (jwt, self.user_loader) {
             (None, None) => None,
             (jwt, loader) => Some(IdentityStep::new(jwt, loader)?),

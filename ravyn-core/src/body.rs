@@ -66,6 +66,35 @@ impl Body {
         Body { kind: Kind::Stream(body.map_err(Into::into).boxed()) }
     }
 
+    /// A body streamed from any [`http_body::Body`] of `Bytes`, `Sync` or not (axum's body, a
+    /// tower-http layer's): one that already is a [`Body`] is moved as it is, a hyper `Incoming`
+    /// is streamed directly, and any other is held behind a lock that only its size hint takes
+    /// (reading it needs none), since a `Body` must be `Sync`.
+    ///
+    /// ```
+    /// use ravyn_core::Body;
+    /// let body = Body::from_any_body(Body::from("whole"));
+    /// assert_eq!(body.as_bytes(), b"whole"); // moved as it is, still a whole buffer
+    /// ```
+    pub fn from_any_body<B>(body: B) -> Self
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let mut slot = Some(body);
+        let any: &mut dyn std::any::Any = &mut slot;
+        if let Some(own) = any.downcast_mut::<Option<Body>>() {
+            return own.take().unwrap_or_default();
+        }
+        if let Some(incoming) = any.downcast_mut::<Option<hyper::body::Incoming>>() {
+            return incoming.take().map(Body::from_http_body).unwrap_or_default();
+        }
+        match slot {
+            Some(body) => Body::from_http_body(Unsync(std::sync::Mutex::new(Box::pin(body)))),
+            None => Body::empty(),
+        }
+    }
+
     /// A body streamed from chunks as a [`Stream`](futures_util::Stream) produces them; an
     /// `Err` ends the body with that error (the connection is then closed mid-response).
     ///
@@ -138,6 +167,35 @@ impl Body {
                 Err(error) => return Some(Err(error)),
             }
         }
+    }
+}
+
+/// A body that need not be `Sync`, made `Sync` by a lock that polling does not take (it has the
+/// body by `&mut`); only `is_end_stream` and `size_hint`, which take `&self`, lock it, and nothing
+/// else ever holds it, so they never wait.
+struct Unsync<B>(std::sync::Mutex<Pin<Box<B>>>);
+
+impl<B> http_body::Body for Unsync<B>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self.get_mut().0.get_mut() {
+            Ok(body) => body.as_mut().poll_frame(cx).map_err(Into::into),
+            Err(_) => Poll::Ready(Some(Err("a body's lock was poisoned".into()))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.0.lock().is_ok_and(|body| body.is_end_stream())
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.0.lock().map(|body| body.size_hint()).unwrap_or_default()
     }
 }
 

@@ -14,7 +14,6 @@ use crate::HTTPException;
 use bytes::{Bytes, BytesMut};
 use http::StatusCode;
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,12 +79,16 @@ impl Drop for Reservation {
 }
 
 /// Reads a whole body within `limit` bytes and `timeout`, its bytes counted in `reservation`.
-pub(crate) async fn read_body(
-    body: Incoming,
+pub(crate) async fn read_body<B>(
+    body: B,
     limit: u64,
     timeout: Duration,
     reservation: &mut Reservation,
-) -> Result<Bytes, HTTPException> {
+) -> Result<Bytes, HTTPException>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<crate::BoxError>,
+{
     match tokio::time::timeout(timeout, collect(body, limit, reservation)).await {
         Ok(read) => read,
         Err(_) => {
@@ -98,16 +101,22 @@ pub(crate) async fn read_body(
     }
 }
 
-async fn collect(mut body: Incoming, limit: u64, reservation: &mut Reservation) -> Result<Bytes, HTTPException> {
+async fn collect<B>(body: B, limit: u64, reservation: &mut Reservation) -> Result<Bytes, HTTPException>
+where
+    B: http_body::Body<Data = Bytes>,
+    B::Error: Into<crate::BoxError>,
+{
+    let mut body = std::pin::pin!(body);
     let limit_bytes = usize::try_from(limit).unwrap_or(usize::MAX);
     // Not preallocated from Content-Length: announced bytes cost nothing until they arrive.
     let mut first: Option<Bytes> = None;
     let mut joined = BytesMut::new();
     let mut len = 0usize;
-    while let Some(frame) = body.frame().await {
+    while let Some(frame) = body.as_mut().frame().await {
         let frame = frame.map_err(|error| {
             // A broken body (a bad chunk size, a connection cut short): the framing of whatever
             // follows on the connection cannot be trusted, so it is closed after the answer.
+            let error: crate::BoxError = error.into();
             tracing::debug!(%error, "request body could not be read");
             HTTPException::new(StatusCode::BAD_REQUEST, "The request body could not be read.")
                 .with_header(http::header::CONNECTION, http::HeaderValue::from_static("close"))

@@ -29,6 +29,7 @@ pub mod request;
 pub mod response;
 pub mod routing;
 mod server;
+pub mod service;
 mod session;
 pub mod settings;
 mod spec;
@@ -49,6 +50,7 @@ pub use request::{PathParams, Request};
 pub use response::{Html, IntoResponse, Json, Redirect, Response};
 pub use routing::{Gateway, Include, Route};
 pub use server::{shutdown_signal, MAX_URI_LENGTH};
+pub use service::RavynService;
 pub use settings::{DefaultSettings, Settings};
 pub use spec::{ArgSource, ArgSpec, BodyPolicy, Needs, RouteSpec};
 

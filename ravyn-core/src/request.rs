@@ -135,16 +135,17 @@ impl Request {
         http::Request::from_parts(head, body)
     }
 
-    /// A request from an `http::Request` with any body of `Bytes`. A request that went through
-    /// [`into_http`](Self::into_http) gets its framework state back; another starts without any.
+    /// A request from an `http::Request` with any body of `Bytes` (see
+    /// [`Body::from_any_body`]). A request that went through [`into_http`](Self::into_http) gets
+    /// its framework state back; another starts without any.
     pub fn from_http<B>(request: http::Request<B>) -> Self
     where
-        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<crate::body::BoxError>,
     {
         let (mut head, body) = request.into_parts();
         let context = head.extensions.remove::<RequestContext>().unwrap_or_default();
-        Request { inner: Box::new(RequestInner { head, body: into_body(body), context }) }
+        Request { inner: Box::new(RequestInner { head, body: Body::from_any_body(body), context }) }
     }
 
     pub(crate) fn context(&self) -> &RequestContext {
@@ -440,22 +441,5 @@ impl RequestBuilder {
     pub fn try_build(self) -> Result<Request, http::Error> {
         let (head, ()) = self.inner.body(())?.into_parts();
         Ok(Request::from_parts(head, Body::from(self.body), self.client_addr))
-    }
-}
-
-/// `body` as a [`Body`]: moved as it is when it already is one, else wrapped as a stream.
-fn into_body<B>(body: B) -> Body
-where
-    B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
-    B::Error: Into<crate::body::BoxError>,
-{
-    let mut slot = Some(body);
-    let any: &mut dyn std::any::Any = &mut slot;
-    if let Some(own) = any.downcast_mut::<Option<Body>>() {
-        return own.take().unwrap_or_default();
-    }
-    match slot {
-        Some(body) => Body::from_http_body(body),
-        None => Body::empty(),
     }
 }

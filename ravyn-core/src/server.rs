@@ -204,7 +204,9 @@ impl Ravyn {
             Ok(()) => {
                 let app = self.clone();
                 let reservation = Reservation::new(bodies);
-                Admission::Slow(Box::pin(async move { app.handle_with_body(head, body, peer, reservation).await }))
+                Admission::Slow(Box::pin(
+                    async move { app.handle_with_body(head, body, Some(peer), reservation).await },
+                ))
             }
             // Refused before routing, but still answered through the app's middleware; then the
             // connection is closed (its body, if any, is never read, and a malformed head may be
@@ -226,14 +228,21 @@ impl Ravyn {
     /// read whole within the route's limit and `body_read_timeout`, its bytes counted against the
     /// connection's budget until the answer is made; a streamed one is handed to the handler as it
     /// comes.
-    async fn handle_with_body(
+    ///
+    /// Generic over the body, so the app as a tower service ([`Ravyn::into_service`]) takes the
+    /// same path for another server's bodies.
+    pub(crate) async fn handle_with_body<B>(
         &self,
         head: http::request::Parts,
-        body: Incoming,
-        peer: SocketAddr,
+        body: B,
+        peer: Option<SocketAddr>,
         mut reservation: Reservation,
-    ) -> Response {
-        let mut request = Request::from_parts(head, Body::empty(), Some(peer));
+    ) -> Response
+    where
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<crate::BoxError>,
+    {
+        let mut request = Request::from_parts(head, Body::empty(), peer);
         let route = match self.route(&mut request) {
             Ok(route) => route,
             Err(miss) => return self.refuse_miss(request, miss).await,
@@ -258,9 +267,9 @@ impl Ravyn {
                     return self.refuse(request, Refusal::Exception(body_too_large(limit))).await;
                 }
                 let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-                request.set_stream(Body::from_http_body(Limited::new(body, limit)));
+                request.set_stream(Body::from_any_body(Limited::new(body, limit)));
             }
-            BodyPolicy::Streamed { limit: None } => request.set_stream(Body::from_http_body(body)),
+            BodyPolicy::Streamed { limit: None } => request.set_stream(Body::from_any_body(body)),
         }
         let response = self.pipeline(request, Target::Route(route)).await;
         drop(reservation);
@@ -271,6 +280,14 @@ impl Ravyn {
     /// section's size (docs/security.md, "Malformed HTTP", lists what hyper refuses before this).
     fn check_head(&self, head: &http::request::Parts) -> Result<(), HTTPException> {
         check_target_and_host(head)?;
+        self.check_header_size(head)
+    }
+
+    /// Checks the header section's size: the only head check of [`Ravyn::into_service`], whose
+    /// caller (axum, another hyper server, a direct `call`) has parsed and framed the request, and
+    /// may hand over absolute-form targets or requests without `Host` that are not smuggling
+    /// attempts there.
+    pub(crate) fn check_header_size(&self, head: &http::request::Parts) -> Result<(), HTTPException> {
         let config = self.config();
         let header_bytes: usize = head.headers.iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum::<usize>()
             + head.uri.path_and_query().map_or(1, |p| p.as_str().len());

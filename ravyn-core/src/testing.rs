@@ -295,7 +295,8 @@ impl TestRequest {
         self
     }
 
-    /// Sends the request through the app and returns its response.
+    /// Sends the request through the app and returns its response, its body read whole (a
+    /// streamed body is read to its end).
     pub async fn send(self) -> TestResponse {
         let mut builder = Request::builder().method(self.method.clone()).uri(&self.path);
         if !self.headers.contains_key(http::header::HOST) {
@@ -312,8 +313,17 @@ impl TestRequest {
             }
             headers
         };
-        let response = self.client.app.handle(request).await;
+        let mut response = self.client.app.handle(request).await;
         self.client.store_cookies(response.headers());
+        if response.body().is_stream() {
+            // Read a streamed body to its end, so tests see it as they see a whole one (a stream
+            // that never ends, such as server-sent events, is for a test over a real socket).
+            let body = std::mem::take(response.body_mut());
+            match http_body_util::BodyExt::collect(body).await {
+                Ok(collected) => response.set_body(collected.to_bytes()),
+                Err(error) => panic!("the response body failed while it was read: {error}"),
+            }
+        }
         let mut response = TestResponse { inner: response };
         if self.method == Method::HEAD {
             response.inner.set_body(Bytes::new());

@@ -192,9 +192,24 @@ impl Response {
         self.inner.headers_mut()
     }
 
+    /// Typed values attached to the response (by middleware, or a tower layer).
+    pub fn extensions(&self) -> &http::Extensions {
+        self.inner.extensions()
+    }
+
+    /// Typed values attached to the response, mutably.
+    pub fn extensions_mut(&mut self) -> &mut http::Extensions {
+        self.inner.extensions_mut()
+    }
+
     /// The body.
     pub fn body(&self) -> &Body {
         self.inner.body()
+    }
+
+    /// The body, mutably (to take a stream out with `std::mem::take`).
+    pub fn body_mut(&mut self) -> &mut Body {
+        self.inner.body_mut()
     }
 
     /// Replaces the body.

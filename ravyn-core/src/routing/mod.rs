@@ -62,6 +62,7 @@ impl RouteDocs {
 enum RouteKind {
     Gateway { prefix: String, handler: Arc<dyn Handler> },
     Include { path: String, routes: Vec<Route> },
+    Mount { path: String, mount: Arc<crate::service::Mount> },
 }
 
 impl std::fmt::Debug for Route {
@@ -77,6 +78,9 @@ impl std::fmt::Debug for Route {
             RouteKind::Include { path, routes } => {
                 f.debug_struct("Include").field("path", path).field("routes", routes).finish()
             }
+            RouteKind::Mount { path, .. } => {
+                f.debug_struct("Include").field("path", path).field("service", &"..").finish()
+            }
         }
     }
 }
@@ -86,6 +90,23 @@ impl Route {
     /// is the outermost.
     pub fn middleware(mut self, middleware: impl Into<ArcMiddleware>) -> Self {
         self.middleware.push(middleware.into());
+        self
+    }
+
+    /// Adds a tower layer around this route (or every route of this `Include`), in the same list
+    /// as [`middleware`](Self::middleware): the first added, layer or middleware, is the
+    /// outermost. Any `tower::Layer` whose service takes `http::Request<B>` and answers
+    /// `http::Response<_>` fits (see [`IntoLayerMiddleware`](crate::service::IntoLayerMiddleware));
+    /// its errors answer 408 (a timeout), 503 (overload) or 500 in Ravyn's `{"detail": ...}` shape.
+    ///
+    /// ```
+    /// use ravyn_core::{Include, Route};
+    /// use std::time::Duration;
+    /// let api: Route = Include::new("/api", vec![]).layer(tower::timeout::TimeoutLayer::new(Duration::from_secs(10)));
+    /// # let _ = api;
+    /// ```
+    pub fn layer<L: crate::service::IntoLayerMiddleware>(mut self, layer: L) -> Self {
+        self.middleware.push(layer.into_middleware());
         self
     }
 
@@ -189,6 +210,35 @@ impl Include {
             docs: RouteDocs::default(),
         }
     }
+
+    /// Mounts a tower `Service` (an axum `Router`, a tower-http service, another Ravyn app's
+    /// [`into_service`](crate::Ravyn::into_service)) at `path`: it receives every method at
+    /// `path` and below, with `path` removed from the request's path (`/api/users?page=2` under
+    /// `/api` arrives as `/users?page=2`), its body streamed as it arrives. Ravyn's built-in steps
+    /// and the app's and enclosing `Include`s' middleware run around it as around any route; its
+    /// errors answer as a layer's do (408, 503, 500).
+    ///
+    /// ```
+    /// use ravyn_core::{Include, Ravyn};
+    /// let inner = Ravyn::builder().build().unwrap().into_service();
+    /// let app = Ravyn::builder().routes(vec![Include::service("/inner", inner)]).build().unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn service<S>(path: impl Into<String>, service: S) -> Route
+    where
+        S: tower::Service<http::Request<crate::Body>> + Send + 'static,
+        S::Response: crate::service::IntoRavynResponse,
+        S::Error: Into<crate::BoxError>,
+        S::Future: Send + 'static,
+    {
+        let mount = Arc::new(crate::service::Mount::new(service));
+        Route {
+            kind: RouteKind::Mount { path: path.into(), mount },
+            middleware: Vec::new(),
+            permissions: Vec::new(),
+            docs: RouteDocs::default(),
+        }
+    }
 }
 
 /// One handler with its full path and the middleware around it, outermost first.
@@ -244,6 +294,23 @@ fn flatten_into(
             let prefix = join_paths(prefix, path);
             for child in routes {
                 flatten_into(child, &prefix, &middleware, &permissions, &docs, out);
+            }
+        }
+        RouteKind::Mount { path, mount } => {
+            let prefix = join_paths(prefix, path);
+            let handler: Arc<dyn Handler> = Arc::new(mount.handler(&prefix));
+            // A mounted service is opaque (its routes are its own): it is routed and guarded by
+            // every enclosing level's middleware and permissions, but left out of the OpenAPI
+            // document, which cannot describe it.
+            let docs = RouteDocs { hidden: true, ..docs };
+            for path in crate::service::Mount::paths(&prefix) {
+                out.push(FlatRoute {
+                    path,
+                    handler: handler.clone(),
+                    middleware: middleware.clone(),
+                    permissions: permissions.clone(),
+                    docs: docs.clone(),
+                });
             }
         }
     }
