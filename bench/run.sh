@@ -412,6 +412,10 @@ EOF
     echo
     cat bench/stores.md
   fi
+  if [ -f bench/openapi.md ]; then
+    echo
+    cat bench/openapi.md
+  fi
   if [ -f bench/analysis.md ]; then
     echo
     cat bench/analysis.md
