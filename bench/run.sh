@@ -441,6 +441,10 @@ EOF
     echo
     cat bench/stores.md
   fi
+  if [ -f bench/openapi.md ]; then
+    echo
+    cat bench/openapi.md
+  fi
   if [ -f bench/idle.md ]; then
     echo
     cat bench/idle.md
