@@ -4,6 +4,8 @@
 #![cfg(feature = "openapi")]
 
 mod common;
+#[path = "../examples/jwt/app.rs"]
+mod jwt_app;
 
 use common::{client, TestServer};
 use ravyn::config::{OpenAPIConfig, SessionConfig};
@@ -506,4 +508,263 @@ fn operation_ids_follow_ravyn_and_stay_unique() {
     // One handler mounted twice: the second falls back to its full path.
     assert_eq!(operation(&doc, "/v1/ping", "get")["operationId"], "ping_ping_get");
     assert_eq!(operation(&doc, "/v2/ping", "get")["operationId"], "ping_v2_ping_get");
+}
+
+// ---- Security and refusals: which routes need a caller (docs/openapi.md, "Security") ----
+
+mod secured {
+    use ravyn::auth::{AuthUser, Claims, Permission};
+    use ravyn::jwt::JwtManager;
+    use ravyn::{get, post, Json, Needs, Request};
+    use serde_json::{json, Value};
+
+    pub(crate) struct User;
+
+    /// A user-written permission: it may refuse an authenticated caller (403).
+    pub(crate) struct IsAdmin;
+    impl Permission for IsAdmin {
+        async fn has_permission(&self, request: &Request) -> bool {
+            request.user::<User>().is_some()
+        }
+        fn needs(&self) -> Needs {
+            Needs::USER
+        }
+    }
+
+    #[get("/open")]
+    pub async fn open() -> &'static str {
+        "open"
+    }
+
+    #[get("/articles", permissions = [ravyn::auth::IsAuthenticatedOrReadOnly])]
+    pub async fn articles() -> &'static str {
+        "articles"
+    }
+
+    #[post("/articles", permissions = [ravyn::auth::IsAuthenticatedOrReadOnly])]
+    pub async fn write_article() -> &'static str {
+        "written"
+    }
+
+    #[get("/drafts")]
+    pub async fn drafts() -> &'static str {
+        "drafts"
+    }
+
+    #[get("/admin", permissions = [IsAdmin])]
+    pub async fn admin() -> &'static str {
+        "admin"
+    }
+
+    #[get("/anyone", permissions = [ravyn::auth::AllowAny])]
+    pub async fn anyone() -> &'static str {
+        "anyone"
+    }
+
+    #[get("/nobody", permissions = [ravyn::auth::DenyAll])]
+    pub async fn nobody() -> &'static str {
+        "nobody"
+    }
+
+    #[get("/whoami")]
+    pub async fn whoami(user: AuthUser<User>) -> Json<Value> {
+        let _ = user;
+        Json(json!({}))
+    }
+
+    #[get("/claims")]
+    pub async fn claims(claims: Claims) -> Json<Value> {
+        let _ = claims;
+        Json(json!({}))
+    }
+
+    #[get("/maybe")]
+    pub async fn maybe(user: Option<AuthUser<User>>) -> String {
+        user.is_some().to_string()
+    }
+
+    #[post("/token")]
+    pub async fn token(jwt: JwtManager) -> String {
+        jwt.issue_access("1", &ravyn::jwt::NoClaims {}).unwrap_or_default()
+    }
+
+    #[get("/keyed", security = ["key"], permissions = [ravyn::auth::IsAuthenticated])]
+    pub async fn keyed() -> &'static str {
+        "keyed"
+    }
+}
+
+const SECRET: &str = "a-long-random-secret-of-at-least-32-bytes";
+
+async fn load_user(_: ravyn::auth::Credentials) -> Result<Option<secured::User>, HTTPException> {
+    Ok(Some(secured::User))
+}
+
+fn secured_routes() -> Vec<Route> {
+    use secured::*;
+    vec![
+        Gateway::new(open),
+        Gateway::new(articles),
+        Gateway::new(write_article),
+        Include::new("/me", vec![Gateway::new(drafts)]).permission(ravyn::auth::IsAuthenticated),
+        Gateway::new(admin),
+        Gateway::new(anyone),
+        Gateway::new(nobody),
+        Gateway::new(whoami),
+        Gateway::new(claims),
+        Gateway::new(maybe),
+        Gateway::new(token),
+        Gateway::new(keyed),
+    ]
+}
+
+fn statuses(operation: &Value) -> Vec<String> {
+    operation["responses"].as_object().expect("responses").keys().cloned().collect()
+}
+
+#[test]
+fn routes_that_need_a_caller_list_the_apps_schemes_and_their_401_and_403() {
+    let app = Ravyn::builder()
+        .jwt_config(ravyn::config::JWTConfig::new(SECRET))
+        .session_config(SessionConfig::new(SECRET).session_cookie("sid"))
+        .user_loader(load_user)
+        .openapi_config(OpenAPIConfig::new().security_scheme("key", SecurityScheme::api_key_header("X-Key")))
+        .routes(secured_routes())
+        .build()
+        .unwrap();
+    let doc = document(&app);
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["bearer"], json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}));
+    assert_eq!(schemes["session"], json!({"type": "apiKey", "in": "cookie", "name": "sid"}));
+    assert!(doc.get("security").is_none(), "no app-wide requirement unless OpenAPIConfig::security says so");
+
+    let both = json!([{"bearer": []}, {"session": []}]);
+    // Nothing refuses: no security, no 401.
+    for (path, method) in [
+        ("/open", "get"),
+        ("/articles", "get"), // IsAuthenticatedOrReadOnly lets reads through
+        ("/anyone", "get"),   // AllowAny
+        ("/maybe", "get"),    // Option<AuthUser<_>> never refuses
+        ("/token", "post"),   // JwtManager reads the config, not the caller
+    ] {
+        let op = operation(&doc, path, method);
+        assert!(op.get("security").is_none(), "{method} {path}: {op}");
+        assert!(op["responses"].get("401").is_none() && op["responses"].get("403").is_none(), "{method} {path}");
+    }
+    // Only the anonymous are refused: 401 and the schemes, no 403.
+    for (path, method) in [("/articles", "post"), ("/me/drafts", "get"), ("/whoami", "get"), ("/claims", "get")] {
+        let op = operation(&doc, path, method);
+        assert_eq!(op["security"], both, "{method} {path}");
+        assert!(op["responses"].get("403").is_none(), "{method} {path}: {op}");
+        let unauthorized = &op["responses"]["401"];
+        assert_eq!(unauthorized["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/HTTPException");
+        assert!(unauthorized["headers"]["WWW-Authenticate"].is_object(), "the app reads bearer tokens: a challenge");
+    }
+    // A user-written permission and DenyAll may refuse an authenticated caller too.
+    for path in ["/admin", "/nobody"] {
+        let op = operation(&doc, path, "get");
+        assert_eq!(op["security"], both, "{path}");
+        assert_eq!(statuses(op), ["200", "401", "403"], "{path}");
+        assert_eq!(op["responses"]["403"]["description"], "You do not have permission to perform this action.");
+    }
+    // A route that names its scheme keeps it; its refusals are still listed.
+    let keyed = operation(&doc, "/keyed", "get");
+    assert_eq!(keyed["security"], json!([{"key": []}]));
+    assert!(keyed["responses"]["401"].is_object());
+}
+
+#[test]
+fn the_schemes_are_the_ways_the_app_can_authenticate() {
+    use secured::*;
+    // Sessions with a user loader, no tokens: the session cookie, and a 401 without a challenge.
+    let sessions = Ravyn::builder()
+        .session_config(SessionConfig::new(SECRET))
+        .user_loader(load_user)
+        .routes(vec![Gateway::new(admin)])
+        .build()
+        .unwrap();
+    let doc = document(&sessions);
+    let op = operation(&doc, "/admin", "get");
+    assert_eq!(op["security"], json!([{"session": []}]));
+    assert!(op["responses"]["401"].get("headers").is_none());
+    assert!(doc["components"]["securitySchemes"].get("bearer").is_none());
+
+    // Sessions without a user loader identify nobody; tokens alone do.
+    let tokens = Ravyn::builder()
+        .jwt_config(ravyn::config::JWTConfig::new(SECRET))
+        .session_config(SessionConfig::new(SECRET))
+        .routes(vec![Gateway::new(whoami)])
+        .build()
+        .unwrap();
+    assert_eq!(operation(&document(&tokens), "/whoami", "get")["security"], json!([{"bearer": []}]));
+
+    // Nothing can authenticate: every caller is anonymous, so 401 only, and no scheme to list.
+    let nothing = Ravyn::builder().routes(vec![Gateway::new(nobody)]).build().unwrap();
+    let doc = document(&nothing);
+    let op = operation(&doc, "/nobody", "get");
+    assert_eq!(statuses(op), ["200", "401"]);
+    assert!(op.get("security").is_none());
+
+    // App-wide permissions reach every route; an app-wide requirement the config states wins.
+    let app_wide = Ravyn::builder()
+        .jwt_config(ravyn::config::JWTConfig::new(SECRET))
+        .permission(ravyn::auth::IsAuthenticated)
+        .openapi_config(OpenAPIConfig::new().security(["bearer"]))
+        .routes(vec![Gateway::new(open)])
+        .build()
+        .unwrap();
+    let doc = document(&app_wide);
+    assert_eq!(doc["security"], json!([{"bearer": []}]));
+    let op = operation(&doc, "/open", "get");
+    assert!(op.get("security").is_none(), "the document's own requirement applies");
+    assert!(op["responses"]["401"].is_object());
+
+    // Tokens read from another header, or under another scheme: an API key in that header.
+    let header = Ravyn::builder()
+        .jwt_config(ravyn::config::JWTConfig::new(SECRET).authorization_header("X-Access-Token"))
+        .routes(vec![Gateway::new(whoami)])
+        .build()
+        .unwrap();
+    let bearer = &document(&header)["components"]["securitySchemes"]["bearer"];
+    assert_eq!(
+        (&bearer["type"], &bearer["in"], &bearer["name"]),
+        (&json!("apiKey"), &json!("header"), &json!("X-Access-Token"))
+    );
+}
+
+#[tokio::test]
+async fn over_http_the_jwt_examples_document_lists_the_statuses_its_routes_answer() {
+    let server = TestServer::start(jwt_app::build(&jwt_app::Options::for_tests(SECRET)).unwrap()).await;
+    let doc: Value = client().get(server.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    let secured = [("/me", "get"), ("/auth/logout", "post"), ("/admin", "get")];
+    for (path, method) in secured {
+        assert_eq!(operation(&doc, path, method)["security"], json!([{"bearer": []}]), "{method} {path}");
+    }
+    for (path, method) in [("/hello", "get"), ("/auth/token", "post"), ("/auth/refresh", "post")] {
+        assert!(operation(&doc, path, method).get("security").is_none(), "{method} {path}");
+    }
+    assert_eq!(statuses(operation(&doc, "/admin", "get")), ["200", "401", "403"]);
+    assert_eq!(statuses(operation(&doc, "/me", "get")), ["200", "401"]);
+
+    // The documented refusals are the ones the routes answer.
+    let http = client();
+    for (path, method) in secured {
+        let request = if method == "get" { http.get(server.url(path)) } else { http.post(server.url(path)) };
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{method} {path} without a token");
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    }
+    let pair: Value = http
+        .post(server.url("/auth/token"))
+        .json(&json!({"email": "bob@example.com", "password": "builder"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bob = pair["access_token"].as_str().unwrap();
+    assert_eq!(http.get(server.url("/admin")).bearer_auth(bob).send().await.unwrap().status(), 403);
+    assert_eq!(http.get(server.url("/me")).bearer_auth(bob).send().await.unwrap().status(), 200);
 }

@@ -208,7 +208,19 @@ pub fn build(options: &Options) -> Result<Ravyn, ravyn::ConfigError> {
     let fast_hash = options.fast_hash;
     // Hash the demo passwords now, not on the first login.
     let _ = users::users();
-    Ravyn::builder()
+    let builder = Ravyn::builder();
+    // The document (`/openapi.json`, `/docs/swagger`...): the `bearer` scheme comes from the
+    // `jwt_config`, and `/me`, `/auth/logout` and `/admin` need it (their `AuthUser`/`Claims`
+    // arguments and permission say so).
+    #[cfg(feature = "openapi")]
+    let builder = builder.openapi_config(
+        ravyn::config::OpenAPIConfig::new()
+            .title("Ravyn JWT example")
+            .version("1.0.0")
+            .summary("Bearer tokens: log in for a token pair, refresh it, log out.")
+            .tags([ravyn::openapi::Tag::new("auth").description("Tokens: issuing, refreshing, revoking")]),
+    );
+    builder
         .routes(vec![
             if fast_hash { Gateway::new(token_fast_hash) } else { Gateway::new(token) },
             Gateway::new(refresh),
@@ -234,7 +246,7 @@ fn issue(jwt: &JwtManager, user: Option<&users::User>) -> Result<Json<TokenPair>
 }
 
 /// `POST /auth/token`: `email` and `password` from a JSON or form body → a token pair.
-#[post("/auth/token")]
+#[post("/auth/token", tags = ["auth"], responses(401 = (HTTPException, "Invalid credentials")))]
 async fn token(jwt: JwtManager, email: String, password: String) -> Result<Json<TokenPair>, HTTPException> {
     // PBKDF2 is slow on purpose: keep it off the async worker threads.
     let user = tokio::task::spawn_blocking(move || users::authenticate(&email, &password, false))
@@ -244,20 +256,24 @@ async fn token(jwt: JwtManager, email: String, password: String) -> Result<Json<
 }
 
 /// `POST /auth/token` with `LOGIN_FAST_HASH=1`: plain password comparison, for benchmarks only.
-#[post("/auth/token")]
+#[post("/auth/token", tags = ["auth"], responses(401 = (HTTPException, "Invalid credentials")))]
 async fn token_fast_hash(jwt: JwtManager, email: String, password: String) -> Result<Json<TokenPair>, HTTPException> {
     issue(&jwt, users::authenticate(&email, &password, true))
 }
 
 /// `POST /auth/refresh` `{"refresh_token": ...}` → a new pair; the old refresh token is used up
 /// (presenting it again revokes its whole family).
-#[post("/auth/refresh")]
+#[post(
+    "/auth/refresh",
+    tags = ["auth"],
+    responses(401 = (HTTPException, "The refresh token is invalid, expired, already used or revoked"))
+)]
 async fn refresh(jwt: JwtManager, refresh_token: String) -> Result<Json<TokenPair>, HTTPException> {
     Ok(Json(jwt.refresh::<NoClaims>(&refresh_token).await?))
 }
 
 /// `POST /auth/logout` with the bearer: that token and its refresh family are revoked.
-#[post("/auth/logout")]
+#[post("/auth/logout", tags = ["auth"])]
 async fn logout(jwt: JwtManager, claims: Claims) -> Result<Json<Value>, HTTPException> {
     jwt.revoke(claims.token()).await?;
     Ok(Json(json!({"message": "Logged out"})))

@@ -778,6 +778,7 @@ impl RavynBuilder {
         }
         let session_config = self.session_config.or_else(|| settings.session_config());
         let sessions = session_config.map(SessionManager::new).transpose()?.map(SessionStep::new);
+        let jwt = self.jwt_config.or_else(|| settings.jwt_config()).map(ravyn_auth::JwtManager::new).transpose()?;
         #[cfg(feature = "openapi")]
         let openapi = if self.enable_openapi.unwrap_or_else(|| settings.enable_openapi()) {
             let openapi_config = self.openapi_config.or_else(|| settings.openapi_config()).unwrap_or_default();
@@ -785,6 +786,14 @@ impl RavynBuilder {
                 config: &openapi_config,
                 app: &self.docs,
                 session_cookie: sessions.as_ref().map(|s| s.manager().cookie_name()),
+                jwt: jwt.as_ref().map(|jwt| {
+                    let config = jwt.config();
+                    crate::openapi::SecurityScheme::for_jwt(
+                        config.get_authorization_header(),
+                        config.get_auth_header_types(),
+                    )
+                }),
+                user_loader: self.user_loader.is_some(),
             };
             let document = crate::openapi::document::build(&sources, &flat);
             let bytes = bytes::Bytes::from(serde_json::to_vec(&document).map_err(|e| ConfigError::Invalid {
@@ -813,7 +822,6 @@ impl RavynBuilder {
         let cors = self.cors_config.or_else(|| settings.cors_config());
         let cors = cors.map(|c| CorsStep::new(&c)).transpose()?;
         let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(|c| CsrfStep::new(&c)).transpose()?;
-        let jwt = self.jwt_config.or_else(|| settings.jwt_config()).map(ravyn_auth::JwtManager::new).transpose()?;
         let identity = match (jwt, self.user_loader) {
             (None, None) => None,
             (jwt, loader) => Some(IdentityStep::new(jwt, loader)?),

@@ -43,6 +43,20 @@ pub trait FromRequest: Sized + Send + 'static {
     /// What this argument needs the built-in steps to provide.
     const NEEDS: Needs = Needs::NONE;
 
+    /// Whether the argument exists only for an authenticated caller, answering 401 otherwise
+    /// ([`AuthUser`](crate::auth::AuthUser), [`Claims`](crate::auth::Claims)). Read by the
+    /// OpenAPI document (feature `openapi`) only: such a route lists the app's authentication
+    /// schemes as its security and its 401; never read per request.
+    ///
+    /// ```
+    /// use ravyn_core::auth::AuthUser;
+    /// use ravyn_core::extract::FromRequest;
+    /// struct User;
+    /// assert!(<AuthUser<User> as FromRequest>::AUTHENTICATED);
+    /// assert!(!<Option<AuthUser<User>> as FromRequest>::AUTHENTICATED);
+    /// ```
+    const AUTHENTICATED: bool = false;
+
     /// What is answered instead of calling the handler when the argument cannot be built.
     type Rejection: IntoResponse;
 
@@ -152,10 +166,15 @@ pub mod probe {
     }
 
     #[cfg(feature = "openapi")]
-    impl<T> ByExtractor<T> {
+    impl<T: FromRequest> ByExtractor<T> {
         /// A typed argument is not a parameter: not documented.
         pub fn param_schema<U: ?Sized>(&self) -> Option<crate::operation::SchemaFn> {
             None
+        }
+
+        /// `T::AUTHENTICATED`: the route needs an authenticated caller.
+        pub fn authenticated(&self) -> bool {
+            T::AUTHENTICATED
         }
     }
 
@@ -164,6 +183,11 @@ pub mod probe {
         /// The schema of `U`: the argument's type, or `T` of an `Option<T>`.
         pub fn param_schema<U: crate::operation::ApiSchema + ?Sized>(&self) -> Option<crate::operation::SchemaFn> {
             Some(crate::operation::schema_of::<U>)
+        }
+
+        /// A value bound by name asks nothing of the caller.
+        pub fn authenticated(&self) -> bool {
+            false
         }
     }
 

@@ -45,6 +45,10 @@ pub struct OperationSpec {
     pub response_description: Option<&'static str>,
     /// `security = [..]`: names of security schemes, any one of which the operation accepts.
     pub security: &'static [&'static str],
+    /// Whether an argument exists only for an authenticated caller
+    /// ([`FromRequest::AUTHENTICATED`](crate::extract::FromRequest::AUTHENTICATED): `AuthUser`,
+    /// `Claims`): the operation then lists the app's authentication schemes and the 401.
+    pub authenticated: bool,
     /// One entry per argument of the [`RouteSpec`](crate::RouteSpec), in order: its schema, or
     /// `None` for the request and typed arguments (`FromRequest`), which the document leaves out.
     pub args: Vec<Option<SchemaFn>>,
@@ -66,6 +70,7 @@ impl Default for OperationSpec {
             operation_id: None,
             response_description: None,
             security: &[],
+            authenticated: false,
             args: Vec::new(),
             response: unknown_response,
             responses: &[],

@@ -222,6 +222,16 @@ mod emit {
             }
         });
 
+        // Typed arguments (extractors) say whether they need an authenticated caller; a value
+        // bound by name never does (the same probe as the binding's, so it cannot disagree).
+        let authenticated = args.iter().filter_map(|arg| match &arg.source {
+            Source::Query(_) | Source::QueryOrBody(_) => {
+                let ty = &arg.ty;
+                Some(quote!((&&::ravyn::__private::probe::Probe::<#ty>::new()).kind().authenticated()))
+            }
+            _ => None,
+        });
+
         let (response, json_checks) = match &function.sig.output {
             ReturnType::Default => {
                 (quote!(response: (&&#private::ReturnProbe::<()>::new()).response_fn(),), Vec::new())
@@ -273,6 +283,7 @@ mod emit {
                         operation_id: #operation_id,
                         response_description: #response_description,
                         security: &[#(#security),*],
+                        authenticated: false #(|| #authenticated)*,
                         args: ::std::vec![#(#arg_schemas),*],
                         #response
                         responses: &RESPONSES,

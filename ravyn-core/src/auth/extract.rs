@@ -58,6 +58,7 @@ impl<U: std::fmt::Debug> std::fmt::Debug for AuthUser<U> {
 
 impl<U: Send + Sync + 'static> FromRequest for AuthUser<U> {
     const NEEDS: Needs = Needs::USER;
+    const AUTHENTICATED: bool = true;
     type Rejection = HTTPException;
 
     fn from_request(request: &mut Request) -> Result<Self, HTTPException> {
@@ -138,6 +139,7 @@ impl<C: std::fmt::Debug> std::fmt::Debug for Claims<C> {
 
 impl<C: DeserializeOwned + Send + 'static> FromRequest for Claims<C> {
     const NEEDS: Needs = Needs::USER;
+    const AUTHENTICATED: bool = true;
     type Rejection = HTTPException;
 
     fn from_request(request: &mut Request) -> Result<Self, HTTPException> {

@@ -37,4 +37,6 @@ pub use permission::{
 };
 
 pub(crate) use identity::{DynUserLoader, IdentityStep, UserLoaderFn};
+#[cfg(feature = "openapi")]
+pub(crate) use permission::MayRefuse;
 pub(crate) use permission::Permissions;

@@ -182,6 +182,33 @@ impl ArcPermission {
     pub fn needs(&self) -> Needs {
         self.0.needs()
     }
+
+    /// The refusals it may answer a `method` request with, for the OpenAPI document: what the
+    /// built-in ones can refuse, known from their rule; a user-written one may refuse anyone.
+    #[cfg(feature = "openapi")]
+    pub(crate) fn may_refuse(&self, method: &str) -> MayRefuse {
+        let safe = matches!(method, "GET" | "HEAD" | "OPTIONS" | "TRACE");
+        match self.0.builtin() {
+            Some(Builtin::AllowAny) => MayRefuse::Nobody,
+            Some(Builtin::IsAuthenticatedOrReadOnly) if safe => MayRefuse::Nobody,
+            // Lets every authenticated caller through: only the anonymous are refused (401).
+            Some(Builtin::IsAuthenticated | Builtin::IsAuthenticatedOrReadOnly) => MayRefuse::Anonymous,
+            Some(Builtin::DenyAll) | None => MayRefuse::Anyone,
+        }
+    }
+}
+
+/// Whom a permission may refuse (401 for the anonymous, 403 for the authenticated), for the
+/// OpenAPI document's responses and security.
+#[cfg(feature = "openapi")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum MayRefuse {
+    /// Lets everyone through.
+    Nobody,
+    /// Refuses only a caller that is not authenticated (401).
+    Anonymous,
+    /// May refuse an authenticated caller too (403).
+    Anyone,
 }
 
 impl std::fmt::Debug for ArcPermission {
@@ -258,5 +285,29 @@ fn refusal(request: &Request, permission: &str) -> HTTPException {
         Some(identity) if identity.is_authenticated() => PermissionDenied::new().into(),
         Some(identity) => identity.unauthenticated(),
         None => HTTPException::new(http::StatusCode::UNAUTHORIZED, ravyn_auth::AuthError::missing().detail()),
+    }
+}
+
+#[cfg(all(test, feature = "openapi"))]
+mod tests {
+    use super::*;
+
+    struct Custom;
+    impl Permission for Custom {
+        async fn has_permission(&self, _: &Request) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn whom_each_permission_may_refuse_for_the_document() {
+        let refuse = |p: ArcPermission, method| p.may_refuse(method);
+        assert_eq!(refuse(AllowAny.into(), "POST"), MayRefuse::Nobody);
+        assert_eq!(refuse(IsAuthenticatedOrReadOnly.into(), "GET"), MayRefuse::Nobody);
+        assert_eq!(refuse(IsAuthenticatedOrReadOnly.into(), "HEAD"), MayRefuse::Nobody);
+        assert_eq!(refuse(IsAuthenticatedOrReadOnly.into(), "DELETE"), MayRefuse::Anonymous);
+        assert_eq!(refuse(IsAuthenticated.into(), "GET"), MayRefuse::Anonymous);
+        assert_eq!(refuse(DenyAll.into(), "GET"), MayRefuse::Anyone);
+        assert_eq!(refuse(Custom.into(), "GET"), MayRefuse::Anyone);
     }
 }

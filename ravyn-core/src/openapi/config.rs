@@ -424,7 +424,43 @@ impl SecurityScheme {
     pub fn raw(scheme: Value) -> Self {
         SecurityScheme(scheme)
     }
+
+    /// How an app with a `jwt_config` reads tokens: HTTP bearer (format JWT) from
+    /// `Authorization: Bearer ...`, as configured by default; an API key in the configured header,
+    /// described, for another header or other schemes (`auth_header_types`).
+    pub(crate) fn for_jwt(header: &str, types: &[String]) -> Self {
+        if header.eq_ignore_ascii_case("authorization") && types.iter().any(|t| t.eq_ignore_ascii_case("bearer")) {
+            return SecurityScheme::http_bearer(Some("JWT"));
+        }
+        let example = types.first().map_or("Bearer", String::as_str);
+        SecurityScheme(json!({
+            "type": "apiKey",
+            "in": "header",
+            "name": header,
+            "description": format!("A JWT access token: `{header}: {example} <token>` (schemes: {}).", types.join(", ")),
+        }))
+    }
     pub(crate) fn to_json(&self) -> &Value {
         &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SecurityScheme;
+    use serde_json::json;
+
+    #[test]
+    fn a_jwt_config_is_http_bearer_when_it_reads_authorization_bearer() {
+        let types = |t: &[&str]| t.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let bearer = json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"});
+        assert_eq!(SecurityScheme::for_jwt("Authorization", &types(&["Bearer"])).to_json(), &bearer);
+        assert_eq!(SecurityScheme::for_jwt("authorization", &types(&["JWT", "bearer"])).to_json(), &bearer);
+        let other = SecurityScheme::for_jwt("Authorization", &types(&["JWT"]));
+        assert_eq!(other.to_json()["type"], "apiKey");
+        assert_eq!(other.to_json()["name"], "Authorization");
+        assert!(other.to_json()["description"].as_str().unwrap().contains("Authorization: JWT <token>"));
+        let header = SecurityScheme::for_jwt("X-Access-Token", &types(&["Bearer"]));
+        assert_eq!((&header.to_json()["in"], &header.to_json()["name"]), (&json!("header"), &json!("X-Access-Token")));
     }
 }

@@ -2,6 +2,7 @@
 //! from ([`flatten`](crate::routing::flatten)): the same full paths, methods and default statuses.
 
 use super::config::{OpenAPIConfig, SecurityScheme};
+use crate::auth::{ArcPermission, MayRefuse};
 use crate::operation::{OperationSpec, ResponseBody, SchemaFn};
 use crate::routing::{FlatRoute, RouteDocs};
 use crate::spec::{ArgSource, ArgSpec, RouteSpec};
@@ -31,6 +32,31 @@ pub(crate) struct Sources<'a> {
     pub(crate) app: &'a RouteDocs,
     /// The session cookie's name, when the app has sessions: the `session` security scheme.
     pub(crate) session_cookie: Option<&'a str>,
+    /// How the app reads bearer tokens, when it has a `jwt_config`: the `bearer` security scheme.
+    pub(crate) jwt: Option<SecurityScheme>,
+    /// Whether the app has a user loader, which is what turns a session into a caller.
+    pub(crate) user_loader: bool,
+}
+
+/// The name of the security scheme a `jwt_config` declares.
+pub const BEARER_SCHEME: &str = "bearer";
+/// The name of the security scheme a `session_config` declares.
+pub const SESSION_SCHEME: &str = "session";
+
+impl Sources<'_> {
+    /// The schemes that can authenticate a caller, any one of which a route that needs one
+    /// accepts: a bearer token (`jwt_config`), the session (`session_config` with a user loader,
+    /// which is what turns a session into a user). Empty: nobody can be authenticated.
+    fn authentication(&self) -> Vec<String> {
+        let mut schemes = Vec::new();
+        if self.jwt.is_some() {
+            schemes.push(BEARER_SCHEME.to_owned());
+        }
+        if self.session_cookie.is_some() && self.user_loader {
+            schemes.push(SESSION_SCHEME.to_owned());
+        }
+        schemes
+    }
 }
 
 /// Builds the document for `routes` (in the router's order).
@@ -43,6 +69,11 @@ pub(crate) fn build(sources: &Sources<'_>, routes: &[FlatRoute]) -> Value {
     let mut paths = Map::new();
     let mut used_tags: Vec<String> = Vec::new();
     let mut used_ids: Vec<String> = Vec::new();
+    let authentication = Authentication {
+        schemes: sources.authentication(),
+        challenge: sources.jwt.is_some(),
+        app_wide_security: !sources.config.security.is_empty(),
+    };
     for route in routes {
         let docs = route.docs.within(sources.app);
         let spec = route.handler.spec();
@@ -57,6 +88,8 @@ pub(crate) fn build(sources: &Sources<'_>, routes: &[FlatRoute]) -> Value {
                 &spec,
                 operation,
                 &docs,
+                &route.permissions,
+                &authentication,
                 &route.path,
                 method,
                 methods.len(),
@@ -83,7 +116,10 @@ pub(crate) fn build(sources: &Sources<'_>, routes: &[FlatRoute]) -> Value {
     components.insert("schemas".into(), Value::Object(sorted(schemas)));
     let mut schemes = Map::new();
     if let Some(cookie) = sources.session_cookie {
-        schemes.insert("session".into(), SecurityScheme::api_key_cookie(cookie).to_json().clone());
+        schemes.insert(SESSION_SCHEME.into(), SecurityScheme::api_key_cookie(cookie).to_json().clone());
+    }
+    if let Some(jwt) = &sources.jwt {
+        schemes.insert(BEARER_SCHEME.into(), jwt.to_json().clone());
     }
     for (name, scheme) in &sources.config.security_schemes {
         schemes.insert(name.clone(), scheme.to_json().clone());
@@ -186,11 +222,34 @@ fn reason(status: u16) -> &'static str {
     http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Response")
 }
 
+/// What the app can authenticate callers with, for the operations that need one.
+struct Authentication {
+    /// The scheme names (see [`Sources::authentication`]).
+    schemes: Vec<String>,
+    /// Whether a 401 carries the RFC 6750 `WWW-Authenticate` challenge (the app reads tokens).
+    challenge: bool,
+    /// `OpenAPIConfig::security` is set: the app said which schemes apply everywhere.
+    app_wide_security: bool,
+}
+
+/// Whom the route refuses before its handler runs: its permissions (every level's) for this
+/// method, and its typed arguments that exist only for an authenticated caller.
+fn refusal(permissions: &[ArcPermission], operation: Option<&OperationSpec>, method: &str) -> MayRefuse {
+    let by_permissions = permissions.iter().map(|p| p.may_refuse(method)).max().unwrap_or(MayRefuse::Nobody);
+    if operation.is_some_and(|o| o.authenticated) {
+        by_permissions.max(MayRefuse::Anonymous)
+    } else {
+        by_permissions
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn operation_object(
     spec: &RouteSpec,
     operation: Option<&OperationSpec>,
     docs: &RouteDocs,
+    permissions: &[ArcPermission],
+    authentication: &Authentication,
     full_path: &str,
     method: &str,
     method_count: usize,
@@ -319,6 +378,34 @@ fn operation_object(
             json!({"description": "Unsupported media type (the body must be JSON or an urlencoded form)",
                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPException"}}}}),
         );
+    }
+    // Refusals before the handler, in Ravyn's error shape (`permission::refusal`): 401 for a
+    // caller that is not authenticated, 403 for one that is but is not allowed.
+    let refuses = refusal(permissions, operation, method);
+    if refuses >= MayRefuse::Anonymous {
+        let mut unauthorized = json!({
+            "description": "Not authenticated",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPException"}}}
+        });
+        if authentication.challenge {
+            unauthorized["headers"] = json!({"WWW-Authenticate": {
+                "description": "The RFC 6750 challenge: `Bearer`, or `Bearer error=\"invalid_token\"` for a bad token",
+                "schema": {"type": "string"}
+            }});
+        }
+        responses.insert("401".into(), unauthorized);
+        // Without a way to authenticate, every caller is anonymous: only ever 401.
+        if refuses == MayRefuse::Anyone && !authentication.schemes.is_empty() {
+            responses.insert(
+                "403".into(),
+                json!({"description": "You do not have permission to perform this action.",
+                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPException"}}}}),
+            );
+        }
+        // Needs a caller, and says nothing of how: any scheme that can authenticate one.
+        if security.is_empty() && !authentication.app_wide_security {
+            security = authentication.schemes.clone();
+        }
     }
     if let Some(operation) = operation {
         for extra in operation.responses {

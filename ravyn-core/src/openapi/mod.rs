@@ -16,5 +16,5 @@ pub use crate::operation::{
 };
 pub use config::{Contact, License, OpenAPIConfig, SecurityScheme, Server, Tag};
 pub use docs::DocsAssets;
-pub use document::OPENAPI_VERSION;
+pub use document::{BEARER_SCHEME, OPENAPI_VERSION, SESSION_SCHEME};
 pub use schemars;
