@@ -18,6 +18,10 @@
 #   SWEEP="16 64 256" connection counts for the /profile sweep
 #   SERVER_CPU=0 WRK_CPU=1
 #   APPS="ravyn hyper-bare axum-cookie actix-cookie"
+#                    axum-redis and actix-redis are the server-side peers (tower-sessions' and
+#                    actix-session's Redis stores, at REDIS_URL): compare them with ravyn@redis, e.g.
+#                    APPS="ravyn@redis axum-redis actix-redis". For every app keeping sessions in Redis
+#                    the table adds the Redis commands per request (INFO commandstats before and after).
 #                    `ravyn@STORE` adds our login example with SESSION_STORE=STORE (memory, redis,
 #                    sqlite, postgres, mysql; built with those features in $CARGO_TARGET_DIR/stores,
 #                    table ravyn_bench_sessions, the servers at their default URLs), e.g.
@@ -161,6 +165,12 @@ case " $SWEEP " in *" $CONNECTIONS "*) ;; *) SCENARIOS+=("profile:$CONNECTIONS")
 CLK_TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, all threads
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+uses_redis() { case $1 in ravyn@redis | *-redis) return 0 ;; *) return 1 ;; esac; }
+# Commands Redis has served so far (INFO commandstats), leaving out the INFO calls that ask.
+redis_calls() {
+  redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379}" INFO commandstats 2>/dev/null | tr -d '\r' |
+    awk -F'[:=,]' '/^cmdstat_/ && $1 != "cmdstat_info" { s += $3 } END { print s + 0 }'
+}
 
 wrk_args() { # scenario connections duration app -> the wrk command line
   local scenario=$1 c=$2 d=$3 app=$4
@@ -178,18 +188,23 @@ measure() { # round scenario connections app
   cmd=$(wrk_args "$scenario" "$c" "$DURATION" "$app")
   # Reset the peak-RSS counter so VmHWM is this run's peak (Linux clear_refs "5").
   echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true
+  local redis_before=0 redis_after=0
+  uses_redis "$app" && redis_before=$(redis_calls)
   before=$(cpu_ticks "$pid")
   result=$(eval "$cmd" | tee "$WORK/wrk.out" | grep '^RESULT') || die "wrk failed: $cmd: $(cat "$WORK/wrk.out")"
   after=$(cpu_ticks "$pid")
+  uses_redis "$app" && redis_after=$(redis_calls)
   kill -0 "$pid" 2>/dev/null || die "$app died during $scenario: $(tail -5 "$WORK/$app.log")"
   echo "$result" | awk -v app="$app" -v sc="$scenario" -v c="$c" -v r="$round" \
-    -v ticks=$((after - before)) -v hz="$CLK_TCK" -v hwm="$(hwm_kb "$pid")" '{
+    -v ticks=$((after - before)) -v hz="$CLK_TCK" -v hwm="$(hwm_kb "$pid")" \
+    -v redis=$((redis_after - redis_before)) -v redis_app="$(uses_redis "$app" && echo 1 || echo 0)" '{
       for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
       if (v["status_errors"] > 0 || v["socket_errors"] > 0)
         printf "warning: %s %s c%s round %s: %d non-2xx, %d socket errors\n", app, sc, c, r, v["status_errors"], v["socket_errors"] > "/dev/stderr"
       rps = v["requests"] / (v["duration_us"] / 1e6)
       cpu_us = ticks / hz * 1e6 / v["requests"]
-      printf "%s\t%s\t%s\t%s\t%.1f\t%d\t%.2f\t%d\t%d\t%d\n", app, sc, c, r, rps, v["p99_us"], cpu_us, hwm, v["requests"], v["status_errors"] + v["socket_errors"]
+      redis_per_req = redis_app ? sprintf("%.2f", redis / v["requests"]) : "-"
+      printf "%s\t%s\t%s\t%s\t%.1f\t%d\t%.2f\t%d\t%d\t%d\t%s\n", app, sc, c, r, rps, v["p99_us"], cpu_us, hwm, v["requests"], v["status_errors"] + v["socket_errors"], redis_per_req
     }' >>"$RAW"
   echo "$cmd" >>"$WORK/commands"
 }
@@ -222,29 +237,33 @@ awk -F'\t' '
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
   { k = $1 "\t" $2 "\t" $3; rps[k] = rps[k] " " $5; p99[k] = p99[k] " " $6; cpu[k] = cpu[k] " " $7
-    if ($8 > hwm[k]) hwm[k] = $8; err[k] += $10; keys[k] = 1 }
-  END { for (k in keys) printf "%s\t%.0f\t%.0f\t%.2f\t%d\t%d\n", k, median(rps[k]), median(p99[k]), median(cpu[k]), hwm[k], err[k] }
+    if ($8 > hwm[k]) hwm[k] = $8; err[k] += $10; keys[k] = 1; redis[k] = $11 }
+  END { for (k in keys) printf "%s\t%.0f\t%.0f\t%.2f\t%d\t%d\t%s\n", k, median(rps[k]), median(p99[k]), median(cpu[k]), hwm[k], err[k], redis[k] }
 ' "$RAW" >"$WORK/summary.tsv"
 
 value() { awk -F'\t' -v a="$1" -v s="$2" -v c="$3" -v col="$4" '$1 == a && $2 == s && $3 == c { print $col }' "$WORK/summary.tsv"; }
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (y > 0 && x != "") printf "%.2f", x / y; else printf "n/a" }'; }
 label() { case $1 in hello) echo "GET /hello" ;; login) echo "POST /login" ;; profile) echo "GET /profile" ;; esac; }
 
+# "× ours" is against the plain login example, or the first ravyn@STORE when it is not measured.
+OURS=ravyn
+case " $APPS " in *" ravyn "*) ;; *) for app in $APPS; do case $app in ravyn@*) OURS=$app; break ;; esac; done ;; esac
 TABLE=$WORK/table.md
 {
-  echo "| Scenario | Conns | Framework | req/s (median) | p99 latency | server CPU µs/req | peak RSS | × ours | × hyper-bare |"
-  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
+  echo "| Scenario | Conns | Framework | req/s (median) | p99 latency | server CPU µs/req | peak RSS | Redis cmds/req | × ours | × hyper-bare |"
+  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"
   for sc in "${SCENARIOS[@]}"; do
     s=${sc%%:*} c=${sc##*:}
-    ours=$(value ravyn "$s" "$c" 4); bare=$(value hyper-bare "$s" "$c" 4)
+    ours=$(value "$OURS" "$s" "$c" 4); bare=$(value hyper-bare "$s" "$c" 4)
     for app in $APPS; do
       r=$(value "$app" "$s" "$c" 4)
       errs=$(value "$app" "$s" "$c" 8)
       note=""; [ "${errs:-0}" -gt 0 ] && note=" ⚠ $errs errors"
-      printf '| %s | %s | %s | %s | %s ms | %s | %s MiB | %s | %s |\n' "$(label "$s")" "$c" "$app$note" "$r" \
+      printf '| %s | %s | %s | %s | %s ms | %s | %s MiB | %s | %s | %s |\n' "$(label "$s")" "$c" "$app$note" "$r" \
         "$(awk -v u="$(value "$app" "$s" "$c" 5)" 'BEGIN { printf "%.2f", u / 1000 }')" \
         "$(value "$app" "$s" "$c" 6)" \
         "$(awk -v k="$(value "$app" "$s" "$c" 7)" 'BEGIN { printf "%.1f", k / 1024 }')" \
+        "$(value "$app" "$s" "$c" 9)" \
         "$(ratio "$r" "$ours")" "$(ratio "$r" "$bare")"
     done
   done
@@ -268,6 +287,16 @@ TARGETS=$WORK/targets.md
   verdict=$(awk -v o="$ours_kb" -v p="$peer_kb" 'BEGIN { print (o != "" && p != "" && o + 0 <= p + 0) ? "met" : "**missed**" }')
   printf '| Peak RSS, GET /profile c%s | ≤ smaller peer (%.1f MiB) | %.1f MiB | %s |\n' "$top" \
     "$(awk -v k="$peer_kb" 'BEGIN { print k / 1024 }')" "$(awk -v k="$ours_kb" 'BEGIN { print k / 1024 }')" "$verdict"
+  # Server-side sessions: ours in Redis against the peers' Redis stores, when all three ran.
+  case " $APPS " in *" ravyn@redis "*" axum-redis "*|*" axum-redis "*" ravyn@redis "*)
+    for s in profile login; do
+      ours=$(value ravyn@redis "$s" "$CONNECTIONS" 4)
+      best=$(for p in axum-redis actix-redis; do value "$p" "$s" "$CONNECTIONS" 4; done | sort -n | tail -n1)
+      verdict=$(awk -v o="$ours" -v p="$best" 'BEGIN { print (o != "" && p != "" && o + 0 > p + 0) ? "met" : "**missed**" }')
+      printf '| %s c%s, sessions in Redis | ahead of the Redis peers (best %s req/s), ≤ 1 Redis command/req | %s req/s, %s Redis cmds/req | %s |\n' \
+        "$(label "$s")" "$CONNECTIONS" "$best" "$ours" "$(value ravyn@redis "$s" "$CONNECTIONS" 9)" "$verdict"
+    done ;;
+  esac
 } >"$TARGETS"
 
 echo
@@ -411,6 +440,14 @@ EOF
   if [ -f bench/stores.md ]; then
     echo
     cat bench/stores.md
+  fi
+  if [ -f bench/openapi.md ]; then
+    echo
+    cat bench/openapi.md
+  fi
+  if [ -f bench/idle.md ]; then
+    echo
+    cat bench/idle.md
   fi
   if [ -f bench/analysis.md ]; then
     echo

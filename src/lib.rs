@@ -25,11 +25,11 @@
 //! ```
 
 pub use ravyn_core::{
-    auth, binding, cookie, extract, http, lifecycle, middleware, service, shutdown_signal, AppConfig, ArcMiddleware,
-    ArgSource, ArgSpec, Body, BodyPolicy, BoxError, BoxFuture, ConfigError, FromRequest, Gateway, HTTPException,
-    Handler, Html, Include, IntoResponse, Json, Middleware, Needs, Next, NotAuthorized, NotFound, PathParams,
-    PermissionDenied, Ravyn, RavynBuilder, RavynService, Redirect, Request, Response, Route, RouteSpec, Settings,
-    MAX_URI_LENGTH,
+    auth, binding, cookie, extract, http, lifecycle, middleware, response, service, shutdown_signal, AppConfig,
+    ArcMiddleware, ArgSource, ArgSpec, Body, BodyPolicy, BoxError, BoxFuture, ConfigError, FromRequest, Gateway,
+    HTTPException, Handler, Html, Include, IntoResponse, Json, Middleware, Needs, Next, NotAuthorized, NotFound,
+    PathParams, PermissionDenied, Ravyn, RavynBuilder, RavynService, Redirect, Request, Response, Route, RouteSpec,
+    Settings, MAX_URI_LENGTH,
 };
 pub use ravyn_macros::{delete, get, patch, post, put, route};
 
@@ -39,7 +39,7 @@ pub mod config {
     pub use ravyn_core::openapi::OpenAPIConfig;
     pub use ravyn_core::ravyn_auth::{Algorithm, JWTConfig, JWTConfigError};
     pub use ravyn_core::ravyn_session::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
-    pub use ravyn_core::{CORSConfig, CSRFConfig};
+    pub use ravyn_core::{CORSConfig, CSRFConfig, StaticFilesConfig};
 }
 
 /// JWT tokens: the [`JwtManager`](jwt::JwtManager) that issues, verifies, refreshes and revokes
@@ -172,3 +172,7 @@ pub struct PermissionsDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../docs/security.md")]
 pub struct SecurityDoc;
+
+#[cfg(doctest)]
+#[doc = include_str!("../docs/configurations/static-files.md")]
+pub struct StaticFilesDoc;

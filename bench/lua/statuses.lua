@@ -2,7 +2,7 @@
 --   STATUSES 200=12345 503=17
 -- (bench/store_faults.sh, bench/soak.sh). A MIX variable of `path=weight,...` entries (set with
 -- `wrk ... -- MIX`) makes each request pick a route by weight; `POST /login` sends the demo
--- credentials, `COOKIE` (environment) is sent on every request when set.
+-- credentials, `COOKIE` (environment) is sent on every request but /login and /logout when set.
 local threads = {}
 
 function setup(thread)
@@ -27,8 +27,8 @@ end
 
 function request()
   local headers = {}
-  if cookie then headers["Cookie"] = cookie end
   if total_weight == 0 then
+    if cookie then headers["Cookie"] = cookie end
     return wrk.format(nil, nil, headers)
   end
   local pick = math.random(total_weight)
@@ -38,6 +38,10 @@ function request()
         headers["Content-Type"] = "application/json"
         return wrk.format("POST", "/login", headers, login_body)
       end
+      -- The session cookie goes with every route but /login and /logout: a login sends none (it
+      -- starts a new session) and a logout revokes only its own (with a store, logging out or
+      -- cycling the shared session would log every other request out).
+      if cookie and route.path ~= "/logout" then headers["Cookie"] = cookie end
       return wrk.format(route.method, route.path, headers)
     end
   end

@@ -6,7 +6,7 @@
 #[path = "../common/users.rs"]
 mod users;
 
-use ravyn::config::{CORSConfig, CSRFConfig, CookieFormat, SameSite, SessionConfig};
+use ravyn::config::{CORSConfig, CSRFConfig, CookieFormat, SameSite, SessionConfig, StaticFilesConfig};
 use ravyn::session::{Clock, SessionStore};
 use ravyn::{get, post, Gateway, HTTPException, Json, Ravyn, Request};
 use serde_json::{json, Value};
@@ -32,6 +32,9 @@ pub struct Options {
     /// CSRF protection (`CSRF=1`): unsafe requests must send the `csrftoken` cookie's value in
     /// `X-CSRFToken`; `GET /csrf` hands the token to front ends that cannot read the cookie.
     pub csrf: bool,
+    /// `COMPRESSION=1`: tower-http's `CompressionLayer` on the whole app (gzip, deflate, br and
+    /// zstd, chosen by `Accept-Encoding`).
+    pub compression: bool,
     /// Front-end origins allowed to call with credentials
     /// (`CORS_ORIGINS=https://a.example,https://b.example`); empty: no CORS.
     pub cors_origins: Vec<String>,
@@ -180,6 +183,7 @@ impl Options {
             Err(_) => None,
         };
         let csrf = std::env::var("CSRF").is_ok_and(|v| v == "1");
+        let compression = std::env::var("COMPRESSION").is_ok_and(|v| v == "1");
         let cors_origins = std::env::var("CORS_ORIGINS")
             .map(|list| list.split(',').map(str::trim).filter(|o| !o.is_empty()).map(str::to_owned).collect())
             .unwrap_or_default();
@@ -199,6 +203,7 @@ impl Options {
             format,
             absolute_max_age,
             csrf,
+            compression,
             cors_origins,
             store,
             sql_store,
@@ -217,6 +222,7 @@ impl Options {
             format: CookieFormat::Signed,
             absolute_max_age: None,
             csrf: false,
+            compression: false,
             cors_origins: Vec::new(),
             store: None,
             sql_store: None,
@@ -433,7 +439,12 @@ pub fn build(options: &Options) -> Result<Ravyn, ravyn::ConfigError> {
     {
         builder = builder.openapi_config(options.openapi_config());
     }
-    builder.routes(routes).build()
+    if options.compression {
+        builder = builder.layer(tower_http::compression::CompressionLayer::new());
+    }
+    // The login page (`/static/` and `/static/index.html`), which uses the JSON API above.
+    let page = StaticFilesConfig::new("/static", concat!(env!("CARGO_MANIFEST_DIR"), "/examples/login/static"));
+    builder.static_files_config(page.html(true)).routes(routes).build()
 }
 
 impl Options {

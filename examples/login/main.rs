@@ -37,6 +37,10 @@
 //! `CORS_ORIGINS=https://a.example,https://b.example` lets those origins call with credentials;
 //! with `SESSION_HTTPS_ONLY=1` too, the cookies become `SameSite=None` so a front end on another
 //! site gets its session (docs/configurations/cors.md has the whole recipe).
+//!
+//! `COMPRESSION=1` puts tower-http's `CompressionLayer` on the whole app (gzip, deflate, br and
+//! zstd by `Accept-Encoding`; off without it). `/static/` serves `examples/login/static/`: a small
+//! login page that uses the JSON API (open http://127.0.0.1:8000/static/).
 
 mod app;
 

@@ -159,6 +159,7 @@ pub struct RavynBuilder {
     session_config: Option<SessionConfig>,
     csrf_config: Option<CSRFConfig>,
     cors_config: Option<CORSConfig>,
+    static_files: Vec<crate::StaticFilesConfig>,
     jwt_config: Option<ravyn_auth::JWTConfig>,
     user_loader: Option<Arc<dyn DynUserLoader>>,
     permissions: Vec<ArcPermission>,
@@ -544,6 +545,24 @@ impl RavynBuilder {
         self
     }
 
+    /// Serves a directory of files under a path (Ravyn's `static_files_config`); call it once per
+    /// directory. See [`StaticFilesConfig`](crate::StaticFilesConfig) for what requests get. The
+    /// builder's configs win over `Settings::static_files_config` (when any is given here, the
+    /// settings' are not used).
+    ///
+    /// ```
+    /// use ravyn_core::{Ravyn, StaticFilesConfig};
+    /// let app = Ravyn::builder()
+    ///     .static_files_config(StaticFilesConfig::new("/static", std::env::temp_dir()))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = app;
+    /// ```
+    pub fn static_files_config(mut self, config: crate::StaticFilesConfig) -> Self {
+        self.static_files.push(config);
+        self
+    }
+
     /// Turns on JWT authentication (Ravyn's `jwt_config`): the identity step reads bearer tokens
     /// (`Authorization: Bearer <token>` by default) for routes that need the caller, handlers take
     /// [`AuthUser`](crate::auth::AuthUser), [`Claims`](crate::auth::Claims) or the
@@ -717,6 +736,10 @@ impl RavynBuilder {
         let flat = flatten(&self.routes, &self.permissions);
         for route in &flat {
             let spec = route.handler.spec();
+            let spec = match route.body_policy {
+                Some(policy) => spec.with_body_policy(policy),
+                None => spec,
+            };
             for method in spec.methods() {
                 route_permissions.push((format!("{method} {}", route.path), route.permissions.clone()));
             }
@@ -731,6 +754,27 @@ impl RavynBuilder {
             )?;
             let endpoint = Arc::new(endpoint);
             router.add(&route.path, spec.methods(), spec.name(), || endpoint.clone())?;
+        }
+        // Static files: routed like any route (the app's middleware and built-in steps run around
+        // them), but not operations: no permissions (a login page must load for anyone) and not
+        // in the OpenAPI document.
+        let static_files =
+            if self.static_files.is_empty() { settings.static_files_config() } else { self.static_files };
+        for files in static_files {
+            let prefix = files.get_path().to_owned();
+            let handler: Arc<dyn crate::Handler> = Arc::new(files.into_handler()?);
+            let spec = handler.spec();
+            let endpoint = Arc::new(RouteEndpoint::new(
+                handler,
+                &spec,
+                Vec::new(),
+                Permissions::new(Vec::new()),
+                config.max_body_size,
+                config.debug,
+            )?);
+            for path in crate::static_files::paths(&prefix) {
+                router.add(&path, spec.methods(), spec.name(), || endpoint.clone())?;
+            }
         }
         let session_config = self.session_config.or_else(|| settings.session_config());
         let sessions = session_config.map(SessionManager::new).transpose()?.map(SessionStep::new);

@@ -106,11 +106,12 @@ impl Body {
     /// ```
     pub fn from_stream<S, E>(stream: S) -> Self
     where
-        S: futures_util::Stream<Item = Result<Bytes, E>> + Send + Sync + 'static,
+        S: futures_util::Stream<Item = Result<Bytes, E>> + Send + 'static,
         E: Into<BoxError> + 'static,
     {
         use futures_util::TryStreamExt as _;
-        Body::from_http_body(http_body_util::StreamBody::new(stream.map_ok(Frame::data).map_err(Into::into)))
+        let frames = stream.map_ok(Frame::data).map_err(Into::<BoxError>::into);
+        Body::from_any_body(http_body_util::StreamBody::new(frames))
     }
 
     /// Whether this body is a stream rather than a buffer in memory.

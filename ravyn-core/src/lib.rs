@@ -33,6 +33,7 @@ pub mod service;
 mod session;
 pub mod settings;
 mod spec;
+pub mod static_files;
 pub mod testing;
 mod validation;
 
@@ -53,6 +54,7 @@ pub use server::{shutdown_signal, MAX_URI_LENGTH};
 pub use service::RavynService;
 pub use settings::{DefaultSettings, Settings};
 pub use spec::{ArgSource, ArgSpec, BodyPolicy, Needs, RouteSpec};
+pub use static_files::StaticFilesConfig;
 
 pub use cookie;
 pub use http;

@@ -353,6 +353,39 @@ impl Request {
         std::mem::take(&mut self.inner.body)
     }
 
+    /// The body as a `multipart/form-data` form read part by part as it arrives ([multer]'s
+    /// `Multipart`: `next_field().await`, then each field's `chunk().await`), taking the body out
+    /// as [`take_body`](Self::take_body) does. On a route that streams its body, a file part is
+    /// never held whole in memory. A request that is not `multipart/form-data` with a boundary
+    /// is a 400.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let body = "--b\r\ncontent-disposition: form-data; name=\"title\"\r\n\r\nhello\r\n--b--\r\n";
+    /// let mut request = ravyn_core::Request::builder()
+    ///     .header("content-type", "multipart/form-data; boundary=b")
+    ///     .body(body)
+    ///     .build();
+    /// let mut form = request.multipart().unwrap();
+    /// let field = form.next_field().await.unwrap().unwrap();
+    /// assert_eq!(field.name(), Some("title"));
+    /// assert_eq!(field.text().await.unwrap(), "hello");
+    /// # }
+    /// ```
+    pub fn multipart(&mut self) -> Result<multer::Multipart<'static>, HTTPException> {
+        let boundary = self
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| multer::parse_boundary(value).ok())
+            .ok_or_else(|| {
+                self.body_failure("multipart_invalid", "the body is not multipart/form-data with a boundary")
+            })?;
+        let chunks = http_body_util::BodyDataStream::new(self.take_body());
+        Ok(multer::Multipart::new(chunks, boundary))
+    }
+
     /// Hands the request a body to stream (the server does, for a route that streams its body).
     pub(crate) fn set_stream(&mut self, body: Body) {
         self.inner.body = body;

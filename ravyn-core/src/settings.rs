@@ -136,6 +136,24 @@ pub trait Settings: Send + Sync + 'static {
         None
     }
 
+    /// Directories of static files (Ravyn's `static_files_config`). Default none. Used when the
+    /// builder is given no [`static_files_config`](crate::RavynBuilder::static_files_config).
+    ///
+    /// ```
+    /// use ravyn_core::{Ravyn, Settings, StaticFilesConfig};
+    /// struct AppSettings;
+    /// impl Settings for AppSettings {
+    ///     fn static_files_config(&self) -> Vec<StaticFilesConfig> {
+    ///         vec![StaticFilesConfig::new("/static", std::env::temp_dir())]
+    ///     }
+    /// }
+    /// let app = Ravyn::builder().settings_module(AppSettings).build().unwrap();
+    /// # let _ = app;
+    /// ```
+    fn static_files_config(&self) -> Vec<crate::StaticFilesConfig> {
+        Vec::new()
+    }
+
     /// Whether the app serves its OpenAPI document and docs pages (Ravyn's `enable_openapi`).
     /// Default `true`. Feature `openapi`.
     #[cfg(feature = "openapi")]

@@ -415,7 +415,15 @@ impl Session {
     pub fn insert(&self, key: impl Into<String>, value: impl Serialize) -> Result<(), SessionError> {
         let key = key.into();
         // Serialized before locking: a Serialize impl is user code.
-        let value = serde_json::to_value(&value);
+        let value = serde_json::to_value(&value).and_then(|value| {
+            if key == RAW_VALUE_TOKEN || holds_raw_value_token(&value) {
+                Err(serde::ser::Error::custom(format_args!(
+                    "the object key `{RAW_VALUE_TOKEN}` is reserved by serde_json: a session holding it could not be read back"
+                )))
+            } else {
+                Ok(value)
+            }
+        });
         let mut inner = self.access();
         let value = value.map_err(|source| SessionError::Serialize { key: key.clone(), source })?;
         if inner.data.get(&key) != Some(&value) {
@@ -579,6 +587,21 @@ fn not_loaded() -> ! {
          (or `session.load().await`) before using the session in middleware, and do not leave \
          `Needs::SESSION` out of the RouteSpec of a hand-written Handler that uses its session"
     )
+}
+
+/// The object key serde_json (with its `raw_value` feature, on in every build that has sqlx's
+/// PostgreSQL driver, and in ours) reads as "the value is raw JSON text": an object whose first key
+/// it is does not deserialize back into a `Value`. Found by the `session_cookie` fuzz target: a
+/// session holding it was written out and then read back as invalid, an empty session.
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+/// Whether `value` has an object with the key [`RAW_VALUE_TOKEN`] anywhere inside it.
+fn holds_raw_value_token(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.iter().any(|(key, value)| key == RAW_VALUE_TOKEN || holds_raw_value_token(value)),
+        Value::Array(items) => items.iter().any(holds_raw_value_token),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

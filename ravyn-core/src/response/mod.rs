@@ -5,10 +5,12 @@ pub(crate) mod empty;
 mod into_response;
 mod json;
 mod redirect;
+mod stream;
 
 pub use into_response::IntoResponse;
 pub use json::{Html, Json};
 pub use redirect::Redirect;
+pub use stream::{EventStreamResponse, ServerSentEvent};
 
 use crate::body::Body;
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE, SET_COOKIE};

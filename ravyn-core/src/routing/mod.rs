@@ -33,6 +33,8 @@ pub struct Route {
     middleware: Vec<ArcMiddleware>,
     permissions: Vec<ArcPermission>,
     docs: RouteDocs,
+    /// Overrides the handlers' own body policy (`Route::body_policy`).
+    body_policy: Option<crate::BodyPolicy>,
 }
 
 /// What a level (the app, an `Include`, a `Gateway`) says about the OpenAPI operations under it:
@@ -90,6 +92,28 @@ impl Route {
     /// is the outermost.
     pub fn middleware(mut self, middleware: impl Into<ArcMiddleware>) -> Self {
         self.middleware.push(middleware.into());
+        self
+    }
+
+    /// How this route (or every route of this `Include`) reads its request body, instead of
+    /// what its handler declares (default: read whole, up to `max_body_size`). An inner
+    /// `Include`'s or the `Gateway`'s own setting wins over an outer one. A route that takes
+    /// uploads larger than memory streams its body with a limit of its own; its handler reads it
+    /// with [`Request::take_body`](crate::Request::take_body):
+    ///
+    /// ```
+    /// use ravyn_core::{BodyPolicy, Gateway, Route};
+    /// # use ravyn_core::{BoxFuture, Handler, Request, Response, RouteSpec};
+    /// # struct Upload;
+    /// # impl Handler for Upload {
+    /// #     fn spec(&self) -> RouteSpec { RouteSpec::new("upload", "/upload", &["POST"], 201) }
+    /// #     fn call(&self, _: Request) -> BoxFuture<'static, Response> { Box::pin(async { Response::new() }) }
+    /// # }
+    /// let upload: Route = Gateway::new(Upload).body_policy(BodyPolicy::Streamed { limit: Some(10 << 30) });
+    /// # let _ = upload;
+    /// ```
+    pub fn body_policy(mut self, policy: crate::BodyPolicy) -> Self {
+        self.body_policy = Some(policy);
         self
     }
 
@@ -191,6 +215,7 @@ impl Gateway {
             middleware: Vec::new(),
             permissions: Vec::new(),
             docs: RouteDocs::default(),
+            body_policy: None,
         }
     }
 }
@@ -208,6 +233,7 @@ impl Include {
             middleware: Vec::new(),
             permissions: Vec::new(),
             docs: RouteDocs::default(),
+            body_policy: None,
         }
     }
 
@@ -237,6 +263,7 @@ impl Include {
             middleware: Vec::new(),
             permissions: Vec::new(),
             docs: RouteDocs::default(),
+            body_policy: None,
         }
     }
 }
@@ -252,6 +279,8 @@ pub(crate) struct FlatRoute {
     /// The OpenAPI docs of every level above and at it (the app's excluded).
     #[cfg_attr(not(feature = "openapi"), allow(dead_code))]
     pub(crate) docs: RouteDocs,
+    /// The body policy set on the route or an enclosing `Include`, if any.
+    pub(crate) body_policy: Option<crate::BodyPolicy>,
 }
 
 /// The routes as the router sees them: every `Gateway` with its full path (prefixes of the
@@ -261,7 +290,7 @@ pub(crate) struct FlatRoute {
 pub(crate) fn flatten(routes: &[Route], app_permissions: &[ArcPermission]) -> Vec<FlatRoute> {
     let mut out = Vec::new();
     for route in routes {
-        flatten_into(route, "", &[], app_permissions, &RouteDocs::default(), &mut out);
+        flatten_into(route, "", &[], app_permissions, &RouteDocs::default(), None, &mut out);
     }
     out
 }
@@ -272,8 +301,10 @@ fn flatten_into(
     outer: &[ArcMiddleware],
     outer_permissions: &[ArcPermission],
     docs: &RouteDocs,
+    outer_policy: Option<crate::BodyPolicy>,
     out: &mut Vec<FlatRoute>,
 ) {
+    let body_policy = route.body_policy.or(outer_policy);
     let mut middleware = outer.to_vec();
     middleware.extend(route.middleware.iter().cloned());
     let mut permissions = outer_permissions.to_vec();
@@ -288,12 +319,13 @@ fn flatten_into(
                 middleware,
                 permissions,
                 docs,
+                body_policy,
             });
         }
         RouteKind::Include { path, routes } => {
             let prefix = join_paths(prefix, path);
             for child in routes {
-                flatten_into(child, &prefix, &middleware, &permissions, &docs, out);
+                flatten_into(child, &prefix, &middleware, &permissions, &docs, body_policy, out);
             }
         }
         RouteKind::Mount { path, mount } => {
@@ -310,6 +342,7 @@ fn flatten_into(
                     middleware: middleware.clone(),
                     permissions: permissions.clone(),
                     docs: docs.clone(),
+                    body_policy: None,
                 });
             }
         }

@@ -10,7 +10,7 @@ mod shared;
 
 pub use app_service::RavynService;
 pub use layer::{IntoLayerMiddleware, IntoRavynResponse, NextService};
-pub(crate) use mount::Mount;
+pub(crate) use mount::{Mount, REST};
 
 use crate::body::BoxError;
 use crate::response::{IntoResponse, Response};

@@ -225,3 +225,23 @@ fn session_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync + 'static>() {}
     assert_send_sync::<Session>();
 }
+
+/// Found by the `session_cookie` fuzz target: serde_json (with `raw_value`, on in our builds) reads
+/// an object whose first key is its raw-value token as raw JSON text, so a session holding that key
+/// was written out and then read back as invalid: an empty session, the user logged out. The key
+/// is refused where it comes in, at the top level and inside values, and the session is unchanged.
+#[test]
+fn the_raw_value_token_is_refused_as_a_key_anywhere() {
+    const TOKEN: &str = "$serde_json::private::RawValue";
+    assert!(serde_json::from_str::<Value>(&format!(r#"{{"{TOKEN}": "x"}}"#)).is_err(), "the quirk this guards against");
+    let s = Session::new();
+    s.insert("kept", 1).unwrap();
+    let err = s.insert(TOKEN, "x").unwrap_err();
+    assert_eq!(err.key(), TOKEN);
+    assert!(err.to_string().contains("reserved by serde_json"), "{err}");
+    let nested = serde_json::json!({"draft": [{"ok": 1}, {TOKEN: "[1]"}]});
+    assert!(matches!(s.insert("form", nested), Err(SessionError::Serialize { .. })));
+    assert_eq!(s.keys(), ["kept"]);
+    // A key that merely contains it is fine.
+    s.insert(format!("{TOKEN}x"), serde_json::json!({"a": TOKEN})).unwrap();
+}
