@@ -14,7 +14,7 @@
 use ravyn::config::{CORSConfig, CSRFConfig, CookieFormat, SessionConfig};
 use ravyn::http::{HeaderName, HeaderValue, Method, StatusCode};
 use ravyn::testing::TestClient;
-use ravyn::{get, post, Gateway, Include, Json, Ravyn, Request};
+use ravyn::{get, post, BodyPolicy, Gateway, HTTPException, Include, Json, Ravyn, Request};
 use ravyn_session::codec::Codec;
 use ravyn_session::{incoming, IncomingCookie};
 use serde::Deserialize;
@@ -37,6 +37,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("cors_origin", cors_origin),
     ("http_request", http_request),
     ("jwt_token", jwt_token),
+    ("multipart", multipart),
 ];
 
 const SECRET: &str = "fuzzing-secret-of-at-least-32-bytes!!";
@@ -181,6 +182,24 @@ async fn submit() -> &'static str {
     "ok"
 }
 
+/// Reads a multipart form part by part (`Request::multipart`, multer), as an upload handler does:
+/// each part's name, file name and bytes come back in the answer.
+#[post("/upload")]
+async fn upload(mut request: Request) -> Result<Json<Value>, HTTPException> {
+    let mut form = request.multipart()?;
+    let mut parts = Vec::new();
+    while let Some(mut field) = form.next_field().await.map_err(|error| HTTPException::new(400, error.to_string()))? {
+        let name = field.name().map(str::to_owned);
+        let file_name = field.file_name().map(str::to_owned);
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|error| HTTPException::new(400, error.to_string()))? {
+            bytes.extend_from_slice(&chunk);
+        }
+        parts.push(json!({"name": name, "file_name": file_name, "bytes": bytes}));
+    }
+    Ok(Json(json!({ "parts": parts })))
+}
+
 #[get("/form")]
 async fn form_page(request: Request) -> String {
     request.csrf_token().map(str::to_owned).unwrap_or_default()
@@ -200,6 +219,7 @@ fn app() -> &'static TestClient {
                 Gateway::new(file),
                 Gateway::new(submit),
                 Gateway::new(form_page),
+                Gateway::new(upload).body_policy(BodyPolicy::Streamed { limit: Some(64 * 1024) }),
                 Include::new("/api/v1", vec![Gateway::new(user_post), Gateway::new(item)]),
             ])
             .session_config(SessionConfig::new(SECRET).store(ravyn_session::MemoryStore::new()))
@@ -241,8 +261,13 @@ struct Raw<'a> {
 
 impl Raw<'_> {
     fn send(self) -> StatusCode {
+        self.send_for_body().0
+    }
+
+    /// The status and the body of the answer.
+    fn send_for_body(self) -> (StatusCode, Vec<u8>) {
         if !self.target.starts_with('/') || ravyn::http::Uri::try_from(self.target).is_err() {
-            return StatusCode::BAD_REQUEST;
+            return (StatusCode::BAD_REQUEST, Vec::new());
         }
         let client = TestClient::new(app().app().clone());
         let mut request = client.request(self.method, self.target).body(self.body);
@@ -250,9 +275,10 @@ impl Raw<'_> {
             // The strings were checked by HeaderName/HeaderValue already.
             request = request.header(name.as_str(), value.to_str().unwrap_or(""));
         }
-        let status = block_on(request.send()).status();
+        let response = block_on(request.send());
+        let status = response.status();
         assert_no_500(status, &self.target);
-        status
+        (status, response.bytes().to_vec())
     }
 }
 
@@ -415,6 +441,36 @@ pub fn csrf_multipart(data: &[u8]) {
         assert!(holds, "a multipart body without the token passed");
     } else {
         assert!([400, 403, 413].contains(&status.as_u16()), "{status}");
+    }
+}
+
+/// `Request::multipart` (multer) on a streamed body: a boundary line, then the body. Any body
+/// is read without a panic or a 500 (a malformed one is a 400, an oversized one a 413); a form
+/// that reads holds parts whose bytes are each found in the body as they stand.
+pub fn multipart(data: &[u8]) {
+    let (boundary, body) = split(data);
+    let (issued_token, issued_cookie) = csrf_pair();
+    let mut headers = Vec::new();
+    let Some(content_type) = header("content-type", &[b"multipart/form-data; boundary=", boundary].concat()) else {
+        return;
+    };
+    headers.push(content_type);
+    headers.extend(header("cookie", format!("csrftoken={issued_cookie}").as_bytes()));
+    headers.extend(header("x-csrftoken", issued_token.as_bytes()));
+    let (status, answer) =
+        Raw { method: Method::POST, target: "/upload", headers, body: body.to_vec() }.send_for_body();
+    if status != StatusCode::CREATED {
+        assert!([400, 413].contains(&status.as_u16()), "{status}");
+        return;
+    }
+    let answer: Value = serde_json::from_slice(&answer).unwrap();
+    let parts = answer["parts"].as_array().unwrap();
+    for part in parts {
+        let bytes: Vec<u8> = serde_json::from_value(part["bytes"].clone()).unwrap();
+        assert!(
+            bytes.is_empty() || body.windows(bytes.len()).any(|w| w == bytes),
+            "a part's bytes are not in the body"
+        );
     }
 }
 
