@@ -437,21 +437,13 @@ Dispatch cost with 10 and 1,000 registered routes, and a GET /profile-like reque
 $(cat "$SCALING")
 EOF
   fi
-  if [ -f bench/stores.md ]; then
-    echo
-    cat bench/stores.md
-  fi
-  if [ -f bench/openapi.md ]; then
-    echo
-    cat bench/openapi.md
-  fi
-  if [ -f bench/idle.md ]; then
-    echo
-    cat bench/idle.md
-  fi
-  if [ -f bench/analysis.md ]; then
-    echo
-    cat bench/analysis.md
-  fi
+  # The sections other scripts and benches measure, each kept in its own file (written by hand
+  # from their runs, or by the script named in it), in this order.
+  for part in stores openapi jwt streaming tower idle analysis; do
+    if [ -f "bench/$part.md" ]; then
+      echo
+      cat "bench/$part.md"
+    fi
+  done
 } >"$OUT"
 say "wrote $OUT and $PNG"

@@ -764,14 +764,8 @@ impl RavynBuilder {
             let prefix = files.get_path().to_owned();
             let handler: Arc<dyn crate::Handler> = Arc::new(files.into_handler()?);
             let spec = handler.spec();
-            let endpoint = Arc::new(RouteEndpoint::new(
-                handler,
-                &spec,
-                Vec::new(),
-                Permissions::new(Vec::new()),
-                config.max_body_size,
-                config.debug,
-            )?);
+            let endpoint =
+                Arc::new(RouteEndpoint::framework_route(handler, &spec, config.max_body_size, config.debug)?);
             for path in crate::static_files::paths(&prefix) {
                 router.add(&path, spec.methods(), spec.name(), || endpoint.clone())?;
             }
@@ -804,11 +798,9 @@ impl RavynBuilder {
                 let route = crate::routing::Gateway::with_path(path, handler);
                 for flat in flatten(std::slice::from_ref(&route), &[]) {
                     let spec = flat.handler.spec();
-                    let endpoint = Arc::new(RouteEndpoint::new(
+                    let endpoint = Arc::new(RouteEndpoint::framework_route(
                         flat.handler,
                         &spec,
-                        Vec::new(),
-                        Permissions::new(Vec::new()),
                         config.max_body_size,
                         config.debug,
                     )?);

@@ -273,6 +273,18 @@ impl RouteEndpoint {
         Ok(RouteEndpoint { stage: Arc::new(stage), chain: chain.into(), needs, body })
     }
 
+    /// The endpoint of a route the framework adds itself (static files, the OpenAPI document and
+    /// docs pages): no middleware of its own and no permissions at any level (a login page's
+    /// assets must load for anyone).
+    pub(crate) fn framework_route(
+        handler: Arc<dyn Handler>,
+        spec: &RouteSpec,
+        max_body_size: usize,
+        debug: bool,
+    ) -> Result<Self, crate::ConfigError> {
+        Self::new(handler, spec, Vec::new(), Permissions::new(Vec::new()), max_body_size, debug)
+    }
+
     /// Runs the route's middleware, if any, then the handler stage.
     pub(crate) async fn run(&self, request: Request) -> Response {
         if self.chain.is_empty() {
