@@ -76,25 +76,24 @@ pub fn bearer_token<'a, S: AsRef<str>>(value: Option<&'a [u8]>, schemes: &[S]) -
     std::str::from_utf8(token).map_err(|_| AuthError::new(AuthErrorKind::MalformedHeader, "token is not ASCII"))
 }
 
-/// The bytes of RFC 6750's `b64token` body, as a table: one load per byte on the hot path, about
-/// 1,300 instructions fewer than chained comparisons for a 281-byte token (callgrind).
-const B64TOKEN: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~' | b'+' | b'/');
-        b += 1;
-    }
-    table
-};
+/// Whether `b` may be in RFC 6750's `b64token` body, by comparisons only (no table lookup), so
+/// that the check of a whole token compiles to vector instructions.
+#[inline(always)]
+fn is_b64token_byte(b: u8) -> bool {
+    // ASCII letters fold to lower case with one bit; nothing else lands in `a..=z` that way.
+    let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+    // `-./0123456789` are the contiguous bytes 0x2d..=0x39.
+    let dash_to_nine = b.wrapping_sub(b'-') < 13;
+    letter | dash_to_nine | (b == b'_') | (b == b'~') | (b == b'+')
+}
 
 /// RFC 6750 `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
 fn is_b64token(token: &[u8]) -> bool {
     let body_end = token.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
-    // Without an early exit (a valid token is read to its end anyway): the loop has no branch per
-    // byte, so it unrolls; about 3 instructions a byte instead of 7 (callgrind).
-    body_end > 0 && token[..body_end].iter().fold(true, |all, &b| all & B64TOKEN[usize::from(b)])
+    // Every byte is read (a valid token is read to its end anyway) and the loop has no branch, so
+    // it vectorises: 733 instructions for the jwt example's 281-byte token under callgrind, against
+    // 952 with a table lookup per byte and about 2,000 with an early exit.
+    body_end > 0 && token[..body_end].iter().fold(0u8, |bad, &b| bad | u8::from(!is_b64token_byte(b))) == 0
 }
 
 #[cfg(test)]
@@ -133,8 +132,8 @@ mod tests {
     }
 
     #[test]
-    fn the_table_is_the_rfc_6750_alphabet() {
-        let alphabet: Vec<u8> = (0..=255u8).filter(|&b| B64TOKEN[usize::from(b)]).collect();
+    fn the_byte_check_is_the_rfc_6750_alphabet() {
+        let alphabet: Vec<u8> = (0..=255u8).filter(|&b| is_b64token_byte(b)).collect();
         assert_eq!(alphabet, b"+-./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz~");
     }
 

@@ -310,8 +310,12 @@ impl JwtManager {
     /// # }
     /// ```
     pub async fn ensure_not_revoked<C>(&self, token: &Token<C>) -> Result<(), AuthError> {
-        let revoked =
-            self.inner.store.is_revoked(token.jti.as_deref(), token.fam.as_deref()).await.map_err(AuthError::store)?;
+        let (jti, family) = (token.jti.as_deref(), token.fam.as_deref());
+        let revoked = match self.inner.store.is_revoked_now(jti, family) {
+            Some(answer) => answer,
+            None => self.inner.store.is_revoked(jti, family).await,
+        }
+        .map_err(AuthError::store)?;
         if revoked {
             return Err(AuthError::new(AuthErrorKind::RevokedToken, "jti or refresh family revoked"));
         }

@@ -74,7 +74,8 @@ pub enum Consumed {
 /// - [`revoke`](Self::revoke) marks the given `jti` and/or family dead, each for its TTL. Marking
 ///   an already dead entry again may extend its TTL, never shorten it below the new one.
 /// - [`is_revoked`](Self::is_revoked) answers whether the `jti` or the family is dead; `None`s are
-///   never dead.
+///   never dead. [`is_revoked_now`](Self::is_revoked_now), where a store implements it, gives
+///   the same answer without waiting.
 /// - An entry stops being dead once its TTL has elapsed (whole-second precision is fine). TTLs are
 ///   at least one second.
 /// - `Err(StoreError)` means "could not answer" (unreachable, timed out); bound your own time, so
@@ -161,4 +162,18 @@ pub trait TokenStore: Debug + Send + Sync + 'static {
         jti: Option<&'a str>,
         family: Option<&'a str>,
     ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// [`is_revoked`](Self::is_revoked)'s answer without waiting, for a store that has it at
+    /// hand (in memory): `Some(answer)`, the same as `is_revoked` would give, or `None` (the
+    /// default) to say "ask `is_revoked`". The manager asks this first, so checking revocation in
+    /// memory on every request costs no boxed future. [`conformance::run`] checks that both agree.
+    ///
+    /// ```
+    /// # use ravyn_auth::store::{MemoryTokenStore, TokenStore};
+    /// assert_eq!(MemoryTokenStore::new().is_revoked_now(Some("jti"), None).unwrap().unwrap(), false);
+    /// ```
+    fn is_revoked_now(&self, jti: Option<&str>, family: Option<&str>) -> Option<Result<bool, StoreError>> {
+        let _ = (jti, family);
+        None
+    }
 }

@@ -190,12 +190,14 @@ impl TokenStore for MemoryTokenStore {
         jti: Option<&'a str>,
         family: Option<&'a str>,
     ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        let answer = self.is_revoked_now(jti, family).unwrap_or(Ok(false));
+        Box::pin(std::future::ready(answer))
+    }
+
+    fn is_revoked_now(&self, jti: Option<&str>, family: Option<&str>) -> Option<Result<bool, StoreError>> {
         let now = self.inner.clock.now();
-        let dead = {
-            let state = self.lock();
-            State::is_dead(&state.jtis, jti, now) || State::is_dead(&state.families, family, now)
-        };
-        Box::pin(std::future::ready(Ok(dead)))
+        let state = self.lock();
+        Some(Ok(State::is_dead(&state.jtis, jti, now) || State::is_dead(&state.families, family, now)))
     }
 }
 
