@@ -463,7 +463,7 @@ impl SessionManager {
             let id = self.create(store.as_ref(), &record, now).await?;
             return Ok(self.shared.ids.sign(self.cookie_name(), &id));
         }
-        let value = self.shared.codec.encode(&data, now, now)?;
+        let value = self.shared.codec.encode(&data, now, now).map_err(encode_error)?;
         self.set_cookie_header(&value, now, now)?;
         Ok(value)
     }
@@ -610,7 +610,7 @@ impl SessionManager {
             Some(o) if !inner.cleared => o.created_at.unwrap_or(now),
             _ => now,
         };
-        let value = self.shared.codec.encode(&inner.data, now, created_at)?;
+        let value = self.shared.codec.encode(&inner.data, now, created_at).map_err(encode_error)?;
         drop(inner);
         Ok(CookieUpdate::Set(self.set_cookie_header(&value, now, created_at)?))
     }
@@ -640,6 +640,15 @@ fn id_collisions() -> StoreError {
         "the session store reported {ID_ATTEMPTS} fresh random session ids as taken; \
          is the random generator or the store broken?"
     ))
+}
+
+/// A codec error as the manager reports it: a value too long to be read back is a session too
+/// large for its cookie, like any cookie over [`MAX_SET_COOKIE_LEN`].
+fn encode_error(error: EncodeError) -> FinishError {
+    match error {
+        EncodeError::TooLong { len } => FinishError::TooLarge { size: len, limit: MAX_SET_COOKIE_LEN },
+        other => FinishError::Encode(other),
+    }
 }
 
 #[cfg(test)]

@@ -172,6 +172,13 @@ pub enum EncodeError {
     /// The system random generator failed (Private format nonce).
     #[error("the system random number generator failed")]
     Random,
+    /// The value would be longer than [`MAX_COOKIE_VALUE_LEN`], which [`Codec::decode`] refuses:
+    /// it could never be read back, so it is not made.
+    #[error("the cookie value would be {len} bytes, over the {MAX_COOKIE_VALUE_LEN} a cookie may be read back with")]
+    TooLong {
+        /// The value's length in bytes.
+        len: usize,
+    },
 }
 
 /// What a format's decoder hands back once the signature or tag has verified: times not yet checked,
@@ -248,7 +255,9 @@ impl Codec {
 
     /// The cookie value (as it goes after `name=` in `Set-Cookie`) for `data`, issued at `issued_at`
     /// for a session created at `created_at` (ignored by the Ravyn format), made with the primary
-    /// secret. The Ravyn format's value includes its surrounding double quotes.
+    /// secret. The Ravyn format's value includes its surrounding double quotes. What this makes,
+    /// [`decode`](Self::decode) reads back: a value over [`MAX_COOKIE_VALUE_LEN`] is
+    /// [`EncodeError::TooLong`].
     ///
     /// ```
     /// use ravyn_session::{codec::Codec, SessionConfig};
@@ -259,11 +268,15 @@ impl Codec {
     /// ```
     pub fn encode(&self, data: &Map<String, Value>, issued_at: u64, created_at: u64) -> Result<String, EncodeError> {
         let json = serde_json::to_vec(data)?;
-        match &self.format {
-            Format::Signed(f) => Ok(f.encode(&self.name, &json, issued_at, created_at)),
-            Format::Ravyn(f) => Ok(f.encode(&json, issued_at)),
-            Format::Private(f) => f.encode(&self.name, &json, issued_at, created_at),
+        let value = match &self.format {
+            Format::Signed(f) => f.encode(&self.name, &json, issued_at, created_at),
+            Format::Ravyn(f) => f.encode(&json, issued_at),
+            Format::Private(f) => f.encode(&self.name, &json, issued_at, created_at)?,
+        };
+        if value.len() > MAX_COOKIE_VALUE_LEN {
+            return Err(EncodeError::TooLong { len: value.len() });
         }
+        Ok(value)
     }
 
     /// Verifies and decodes a cookie value at time `now`: signature or tag first (primary secret, then

@@ -54,6 +54,23 @@ fn empty_and_oversized_values_are_rejected() {
     }
 }
 
+/// Found by the `session_cookie` fuzz target: a session whose value came out over
+/// MAX_COOKIE_VALUE_LEN was encoded, then refused by decode. What encode makes, decode reads.
+#[test]
+fn a_value_too_long_to_read_back_is_not_made() {
+    for format in FORMATS {
+        let codec = codec(format);
+        let fits = map(json!({"k": "a".repeat(MAX_COOKIE_VALUE_LEN / 2)}));
+        let value = codec.encode(&fits, T, T).unwrap();
+        assert!(codec.decode(&value, T).is_ok(), "{format:?}");
+        let over = map(json!({"k": "a".repeat(MAX_COOKIE_VALUE_LEN)}));
+        match codec.encode(&over, T, T) {
+            Err(EncodeError::TooLong { len }) => assert!(len > MAX_COOKIE_VALUE_LEN, "{format:?}: {len}"),
+            other => panic!("{format:?}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn signed_layout_is_payload_issued_created_sig() {
     let value = codec(CookieFormat::Signed).encode(&map(json!({"user_id": 1})), T, T - 5).unwrap();
