@@ -67,7 +67,8 @@ pub enum KeyFamily {
     Ed,
 }
 
-const ALL: [Algorithm; 12] = [
+/// Every algorithm, in the order of the JOSE registry (HMAC, RSA, RSA-PSS, ECDSA, EdDSA).
+pub(crate) const ALL: [Algorithm; 12] = [
     Algorithm::HS256,
     Algorithm::HS384,
     Algorithm::HS512,

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::algorithm::ALL;
 use crate::crypto;
 use crate::fastpath::{self, Fast};
 use crate::keys::Keys;
@@ -35,21 +36,6 @@ const ED_PRIVATE: &str = include_str!("../testdata/ed25519-private.pem");
 const ED_PUBLIC: &str = include_str!("../testdata/ed25519-public.pem");
 const ED2_PRIVATE: &str = include_str!("../testdata/ed25519b-private.pem");
 const ED2_PUBLIC: &str = include_str!("../testdata/ed25519b-public.pem");
-
-const ALL: [Algorithm; 12] = [
-    Algorithm::HS256,
-    Algorithm::HS384,
-    Algorithm::HS512,
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-    Algorithm::ES256,
-    Algorithm::ES384,
-    Algorithm::EdDSA,
-];
 
 /// An application's claims, with a required field: tokens without it are refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
