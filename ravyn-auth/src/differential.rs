@@ -20,22 +20,14 @@ use crate::algorithm::ALL;
 use crate::crypto;
 use crate::fastpath::{self, Fast};
 use crate::keys::Keys;
+use crate::testkeys::{
+    EC384_PRIVATE, EC384_PUBLIC, EC_PRIVATE, EC_PUBLIC, ED2_PRIVATE, ED2_PUBLIC, ED_PRIVATE, ED_PUBLIC, RSA2_PRIVATE,
+    RSA2_PUBLIC, RSA_PRIVATE, RSA_PUBLIC,
+};
 use crate::{Algorithm, JWTConfig, NoClaims, Token};
 
 const SECRET: &str = "a-long-random-secret-of-at-least-32-bytes-and-then-some-more-bytes!";
 const OLD_SECRET: &str = "the-old-secret-that-is-also-long-enough-for-hs512-0123456789abcdef";
-const RSA_PRIVATE: &str = include_str!("../testdata/rsa-private.pem");
-const RSA_PUBLIC: &str = include_str!("../testdata/rsa-public.pem");
-const RSA2_PRIVATE: &str = include_str!("../testdata/rsa2-private.pem");
-const RSA2_PUBLIC: &str = include_str!("../testdata/rsa2-public.pem");
-const EC_PRIVATE: &str = include_str!("../testdata/ec-p256-private.pem");
-const EC_PUBLIC: &str = include_str!("../testdata/ec-p256-public.pem");
-const EC384_PRIVATE: &str = include_str!("../testdata/ec-p384-private.pem");
-const EC384_PUBLIC: &str = include_str!("../testdata/ec-p384-public.pem");
-const ED_PRIVATE: &str = include_str!("../testdata/ed25519-private.pem");
-const ED_PUBLIC: &str = include_str!("../testdata/ed25519-public.pem");
-const ED2_PRIVATE: &str = include_str!("../testdata/ed25519b-private.pem");
-const ED2_PUBLIC: &str = include_str!("../testdata/ed25519b-public.pem");
 
 /// An application's claims, with a required field: tokens without it are refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -151,4 +151,6 @@ pub use token::{Audience, NoClaims, Token, TokenPair, TokenType};
 #[cfg(test)]
 mod differential;
 #[cfg(test)]
+mod testkeys;
+#[cfg(test)]
 mod tests;

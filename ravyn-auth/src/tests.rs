@@ -9,21 +9,15 @@ use ring::hmac;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::testkeys::{
+    EC384_PRIVATE, EC384_PUBLIC, EC_PRIVATE, EC_PUBLIC, ED2_PUBLIC, ED_PRIVATE, ED_PUBLIC, RSA2_PUBLIC, RSA_PRIVATE,
+    RSA_PUBLIC,
+};
 use crate::*;
 
 const SECRET: &str = "a-long-random-secret-of-at-least-32-bytes";
 const OLD_SECRET: &str = "the-old-secret-that-is-also-32-bytes-long";
 const NOW: u64 = 1_700_000_000;
-const RSA_PRIVATE: &str = include_str!("../testdata/rsa-private.pem");
-const RSA_PUBLIC: &str = include_str!("../testdata/rsa-public.pem");
-const RSA2_PUBLIC: &str = include_str!("../testdata/rsa2-public.pem");
-const EC_PRIVATE: &str = include_str!("../testdata/ec-p256-private.pem");
-const EC_PUBLIC: &str = include_str!("../testdata/ec-p256-public.pem");
-const EC384_PRIVATE: &str = include_str!("../testdata/ec-p384-private.pem");
-const EC384_PUBLIC: &str = include_str!("../testdata/ec-p384-public.pem");
-const ED_PRIVATE: &str = include_str!("../testdata/ed25519-private.pem");
-const ED_PUBLIC: &str = include_str!("../testdata/ed25519-public.pem");
-const ED2_PUBLIC: &str = include_str!("../testdata/ed25519b-public.pem");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct AppClaims {
