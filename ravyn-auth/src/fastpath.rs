@@ -42,6 +42,8 @@ use serde::de::DeserializeOwned;
 use serde::de::Visitor;
 use serde::Deserialize;
 
+use ravyn_session::base64url;
+
 use crate::error::AuthError;
 use crate::keys::Keys;
 use crate::token::{Audience, Token, TokenType};
@@ -102,10 +104,10 @@ pub(crate) fn decode<C: DeserializeOwned>(keys: &Keys, token: &str) -> Fast<Toke
     // A dot left in the payload (more than three parts) fails its base64 below: refused, as
     // jsonwebtoken refuses it (it reads the text before that dot as the header's end).
 
-    let Some(signature_len) = decoded_len(signature.len()) else { return refuse("malformed token") };
+    let Some(signature_len) = base64url::decoded_len(signature.len()) else { return refuse("malformed token") };
     let mut signature_buf = [0u8; SIGNATURE_BUF];
     let Some(signature_buf) = signature_buf.get_mut(..signature_len) else { return Fast::Defer };
-    if decode_base64url(signature.as_bytes(), signature_buf).is_none() {
+    if base64url::decode(signature.as_bytes(), signature_buf).is_none() {
         return refuse("malformed token");
     }
     let signature = &*signature_buf;
@@ -122,7 +124,7 @@ pub(crate) fn decode<C: DeserializeOwned>(keys: &Keys, token: &str) -> Fast<Toke
         return refuse("bad signature");
     }
 
-    let Some(claims_len) = decoded_len(payload.len()) else { return refuse("malformed token") };
+    let Some(claims_len) = base64url::decoded_len(payload.len()) else { return refuse("malformed token") };
     let mut claims_buf = [0u8; CLAIMS_BUF];
     let mut heap = Vec::new();
     let claims: &mut [u8] = match claims_buf.get_mut(..claims_len) {
@@ -132,7 +134,7 @@ pub(crate) fn decode<C: DeserializeOwned>(keys: &Keys, token: &str) -> Fast<Toke
             &mut heap
         }
     };
-    if decode_base64url(payload.as_bytes(), claims).is_none() {
+    if base64url::decode(payload.as_bytes(), claims).is_none() {
         return refuse("malformed token");
     }
     let claims = &*claims;
@@ -152,10 +154,10 @@ pub(crate) fn decode<C: DeserializeOwned>(keys: &Keys, token: &str) -> Fast<Toke
 /// kid selects a configured key or is refused; without one, every key in ring order.
 fn verify_any_header<T>(keys: &Keys, header: &str, message: &[u8], signature: &[u8]) -> Result<bool, Fast<T>> {
     let mut header_buf = [0u8; HEADER_BUF];
-    let Some(header_buf) = decoded_len(header.len()).and_then(|len| header_buf.get_mut(..len)) else {
+    let Some(header_buf) = base64url::decoded_len(header.len()).and_then(|len| header_buf.get_mut(..len)) else {
         return Err(Fast::Defer);
     };
-    if decode_base64url(header.as_bytes(), header_buf).is_none() {
+    if base64url::decode(header.as_bytes(), header_buf).is_none() {
         return Err(Fast::Defer);
     }
     let Ok(header) = serde_json::from_slice::<Header<'_>>(header_buf) else { return Err(Fast::Defer) };
@@ -331,80 +333,6 @@ const STRING_STOP: [bool; 256] = {
     table
 };
 
-/// The length strict base64url without padding (jsonwebtoken's `URL_SAFE_NO_PAD`) decodes an
-/// input of `len` characters to; `None` for a length no valid input has (4n + 1).
-fn decoded_len(len: usize) -> Option<usize> {
-    match len % 4 {
-        0 => Some(len / 4 * 3),
-        1 => None,
-        rest => Some(len / 4 * 3 + rest - 1),
-    }
-}
-
-/// Decodes `input` into `out` (of exactly [`decoded_len`] bytes) as the base64 crate's
-/// `URL_SAFE_NO_PAD` does: the URL-safe alphabet only, no `=`, and the unused low bits of the
-/// last character zero (so each byte string has one encoding). `None` when `input` is not that.
-///
-/// Four characters at a time through four tables, each holding a character's six bits already
-/// in their place in the 24-bit group ([`DECODE`]): a group is four loads and three ORs, with no
-/// branch per character. An invalid character sets bit 24, outside any group, and the ORs carry
-/// it to the end. About 4 instructions a character under callgrind, against 8 for one table and
-/// shifts and 9.5 for the base64 crate's general-purpose engine (on the jwt example's token).
-fn decode_base64url(input: &[u8], out: &mut [u8]) -> Option<()> {
-    if decoded_len(input.len()) != Some(out.len()) {
-        return None;
-    }
-    let [d0, d1, d2, d3] = &DECODE;
-    let mut seen = 0u32;
-    let mut quads = input.chunks_exact(4);
-    let mut triples = out.chunks_exact_mut(3);
-    for (quad, triple) in (&mut quads).zip(&mut triples) {
-        let n =
-            d0[usize::from(quad[0])] | d1[usize::from(quad[1])] | d2[usize::from(quad[2])] | d3[usize::from(quad[3])];
-        seen |= n;
-        triple.copy_from_slice(&n.to_be_bytes()[1..]);
-    }
-    let tail = triples.into_remainder();
-    match *quads.remainder() {
-        [] => {}
-        [a, b] => {
-            let n = d0[usize::from(a)] | d1[usize::from(b)];
-            // 12 bits for one byte: the last 4 (bits 12..16 of the group) must be zero.
-            seen |= n | u32::from(n & 0xf000 != 0) << 24;
-            tail.copy_from_slice(&n.to_be_bytes()[1..2]);
-        }
-        [a, b, c] => {
-            let n = d0[usize::from(a)] | d1[usize::from(b)] | d2[usize::from(c)];
-            // 18 bits for two bytes: the last 2 (bits 6..8 of the group) must be zero.
-            seen |= n | u32::from(n & 0xc0 != 0) << 24;
-            tail.copy_from_slice(&n.to_be_bytes()[1..3]);
-        }
-        _ => return None,
-    }
-    (seen & INVALID == 0).then_some(())
-}
-
-/// Set in a [`DECODE`] entry for a byte outside the base64url alphabet.
-const INVALID: u32 = 1 << 24;
-
-/// The base64url alphabet (RFC 4648 §5) as four tables, one per position in a group of four
-/// characters: a character's value shifted to its place in the 24-bit group (18, 12, 6, 0), or
-/// [`INVALID`] for every other byte.
-const DECODE: [[u32; 256]; 4] = {
-    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut tables = [[INVALID; 256]; 4];
-    let mut position = 0;
-    while position < 4 {
-        let mut i = 0;
-        while i < 64 {
-            tables[position][alphabet[i] as usize] = (i as u32) << (18 - 6 * position);
-            i += 1;
-        }
-        position += 1;
-    }
-    tables
-};
-
 /// What serde's `flatten` hands the application's claims when a token has no field besides the
 /// registered claims: a map with no entries for a struct, a map or `serde_json::Value`; `()`
 /// for a unit; the same again inside a newtype. Anything else (an `Option`, an enum...), whose
@@ -528,15 +456,5 @@ impl<'de> serde::Deserializer<'de> for NoFields {
 #[cfg(test)]
 pub(crate) fn compact_claims_for_test<C: DeserializeOwned>(token: &str) -> Option<Result<Token<C>, ()>> {
     let payload = token.split('.').nth(1)?;
-    let mut claims = vec![0; decoded_len(payload.len())?];
-    decode_base64url(payload.as_bytes(), &mut claims)?;
-    compact_claims(&claims)
-}
-
-/// [`decode_base64url`] into a new vector, for the tests.
-#[cfg(test)]
-pub(crate) fn decode_base64url_for_test(input: &[u8]) -> Option<Vec<u8>> {
-    let mut out = vec![0; decoded_len(input.len())?];
-    decode_base64url(input, &mut out)?;
-    Some(out)
+    compact_claims(&base64url::decode_to_vec(payload.as_bytes())?)
 }

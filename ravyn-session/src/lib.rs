@@ -41,6 +41,7 @@
 //!
 //! # Modules
 //!
+//! - [`base64url`] is the strict base64url decoder shared by the signed cookie and bearer tokens.
 //! - [`config`] holds [`SessionConfig`], [`SameSite`], [`CookieFormat`] and [`SessionConfigError`].
 //! - [`session`] holds [`Session`] and [`SessionError`].
 //! - [`incoming`] holds [`IncomingCookie`].
@@ -88,6 +89,7 @@
 // Tests may unwrap: a panic is the failure report there.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod base64url;
 pub mod clock;
 pub mod codec;
 pub mod config;

@@ -25,6 +25,7 @@ use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
 
 use super::{hkdf_expand, DecodeError, EncodeError, Opened};
+use crate::base64url;
 use crate::keyring::KeyRing;
 
 const INFO: &[u8] = b"ravyn-session private-cookie v1 AES-256-GCM";
@@ -77,7 +78,7 @@ impl PrivateFormat {
     }
 
     pub(crate) fn open(&self, name: &str, value: &str) -> Result<Opened, DecodeError> {
-        let blob = URL_SAFE_NO_PAD.decode(value).map_err(|_| DecodeError::Malformed("not base64url"))?;
+        let blob = base64url::decode_to_vec(value.as_bytes()).ok_or(DecodeError::Malformed("not base64url"))?;
         if blob.len() < MIN_LEN {
             return Err(DecodeError::Malformed("too short for an encrypted session"));
         }

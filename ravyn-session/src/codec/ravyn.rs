@@ -28,6 +28,7 @@ use base64::Engine;
 use ring::{digest, hmac};
 
 use super::{DecodeError, Opened};
+use crate::base64url;
 use crate::keyring::KeyRing;
 
 const LAYOUT: &str = "expected PAYLOAD.TIMESTAMP.SIGNATURE";
@@ -74,12 +75,13 @@ impl RavynFormat {
         if ts.contains('.') {
             return Err(DecodeError::Malformed(LAYOUT));
         }
-        let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| DecodeError::Malformed("signature is not base64url"))?;
+        let sig =
+            base64url::decode_to_vec(sig.as_bytes()).ok_or(DecodeError::Malformed("signature is not base64url"))?;
         let key_index = self
             .keys
             .position(|k| hmac::verify(k, signed.as_bytes(), &sig).is_ok())
             .ok_or(DecodeError::BadSignature)?;
-        let ts = URL_SAFE_NO_PAD.decode(ts).map_err(|_| DecodeError::Malformed("timestamp is not base64url"))?;
+        let ts = base64url::decode_to_vec(ts.as_bytes()).ok_or(DecodeError::Malformed("timestamp is not base64url"))?;
         if ts.len() > 8 {
             return Err(DecodeError::Malformed("timestamp does not fit in 64 bits"));
         }

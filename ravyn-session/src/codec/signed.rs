@@ -21,14 +21,16 @@
 use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::{DecodeSliceError, Engine};
+use base64::Engine;
 use ring::hmac;
 
 use super::{hkdf_expand, parse_decimal, push_decimal, DecodeError, Opened};
+use crate::base64url;
 use crate::keyring::KeyRing;
 
 const INFO: &[u8] = b"ravyn-session signed-cookie v1 HMAC-SHA256";
 const LAYOUT: &str = "expected PAYLOAD.ISSUED.CREATED.SIG";
+const SIG_NOT_BASE64URL: &str = "signature is not base64url";
 
 pub(crate) struct SignedFormat {
     keys: KeyRing<hmac::Key>,
@@ -69,18 +71,18 @@ impl SignedFormat {
         // Decoded on the stack: an HMAC-SHA256 tag is 32 bytes, so a signature that does not fit
         // 64 cannot verify whatever it holds.
         let mut tag = [0u8; 64];
-        let sig = match URL_SAFE_NO_PAD.decode_slice(sig, &mut tag) {
-            Ok(len) => &tag[..len],
-            Err(DecodeSliceError::OutputSliceTooSmall) => return Err(DecodeError::BadSignature),
-            Err(DecodeSliceError::DecodeError(_)) => return Err(DecodeError::Malformed("signature is not base64url")),
-        };
+        let sig_len = base64url::decoded_len(sig.len()).ok_or(DecodeError::Malformed(SIG_NOT_BASE64URL))?;
+        let tag = tag.get_mut(..sig_len).ok_or(DecodeError::BadSignature)?;
+        base64url::decode(sig.as_bytes(), tag).ok_or(DecodeError::Malformed(SIG_NOT_BASE64URL))?;
+        let sig = &*tag;
         let key_index = with_mac_input(name, signed, |input| {
             self.keys.position(|k| hmac::verify(k, input, sig).is_ok()).ok_or(DecodeError::BadSignature)
         })?;
         let issued_at = parse_decimal(issued).ok_or(DecodeError::Malformed("issue time is not a decimal number"))?;
         let created_at =
             parse_decimal(created).ok_or(DecodeError::Malformed("creation time is not a decimal number"))?;
-        let json = URL_SAFE_NO_PAD.decode(payload).map_err(|_| DecodeError::Malformed("payload is not base64url"))?;
+        let json =
+            base64url::decode_to_vec(payload.as_bytes()).ok_or(DecodeError::Malformed("payload is not base64url"))?;
         Ok(Opened { json, issued_at, created_at: Some(created_at), key_index })
     }
 }
