@@ -50,6 +50,15 @@ pub const MAX_TOKEN_LEN: usize = 8192;
 /// assert_eq!(bearer_token(Some(b"  JWT   t0ken=  "), &["Bearer", "JWT"]).unwrap(), "t0ken=");
 /// ```
 pub fn bearer_token<'a, S: AsRef<str>>(value: Option<&'a [u8]>, schemes: &[S]) -> Result<&'a str, AuthError> {
+    let token = token_bytes(value, schemes)?;
+    checked(token)
+}
+
+/// The token's bytes after every check of [`bearer_token`] but the alphabet's: the header is
+/// there, its scheme accepted, one non-empty token of at most [`MAX_TOKEN_LEN`] bytes follows.
+/// For `JwtManager::verify_bearer`, whose fast path verifies bytes and so needs the alphabet
+/// checked only when it does not accept them ([`checked`]).
+pub(crate) fn token_bytes<'a, S: AsRef<str>>(value: Option<&'a [u8]>, schemes: &[S]) -> Result<&'a [u8], AuthError> {
     let Some(value) = value else {
         return Err(AuthError::new(AuthErrorKind::MissingToken, "no authorization header"));
     };
@@ -69,6 +78,12 @@ pub fn bearer_token<'a, S: AsRef<str>>(value: Option<&'a [u8]>, schemes: &[S]) -
     if token.len() > MAX_TOKEN_LEN {
         return Err(AuthError::new(AuthErrorKind::MalformedHeader, "token longer than MAX_TOKEN_LEN"));
     }
+    Ok(token)
+}
+
+/// The last check of [`bearer_token`]: `token` (from [`token_bytes`]) made only of `b64token`
+/// characters, as text.
+pub(crate) fn checked(token: &[u8]) -> Result<&str, AuthError> {
     if !is_b64token(token) {
         return Err(AuthError::new(AuthErrorKind::MalformedHeader, "token holds characters a bearer token cannot"));
     }

@@ -94,7 +94,7 @@ fn sign(alg: Algorithm, signer: u8, message: &str) -> String {
 /// What the fast path decides, compared with jsonwebtoken; `false` when it deferred.
 fn decided_alike<C: DeserializeOwned + PartialEq + Debug>(keys: &Keys, token: &str) -> Result<bool, TestCaseError> {
     let reference = keys.decode_reference::<Token<C>>(token);
-    let Fast::Done(fast) = fastpath::decode::<C>(keys, token) else { return Ok(false) };
+    let Fast::Done(fast) = fastpath::decode::<C>(keys, token.as_bytes()) else { return Ok(false) };
     match (fast, reference) {
         (Ok(fast), Ok(reference)) => prop_assert_eq!(fast, reference, "{}", token),
         (Err(fast), Err(reference)) => prop_assert_eq!(fast.kind(), reference.kind(), "{}", token),
@@ -307,6 +307,42 @@ proptest! {
     }
 }
 
+/// `Keys::decode_bearer` (the bytes of `JwtManager::verify_bearer`, alphabet unchecked before it)
+/// answers exactly what the bearer check then `decode` answer.
+fn bearer_decided_alike(keys: &Keys, token: &[u8]) -> Result<(), TestCaseError> {
+    let one_step = keys.decode_bearer::<Value>(token).map_err(|e| (e.kind(), e.to_string()));
+    let two_steps = crate::bearer::checked(token)
+        .and_then(|text| keys.decode::<Value>(text))
+        .map_err(|e| (e.kind(), e.to_string()));
+    prop_assert_eq!(one_step, two_steps, "{:?}", String::from_utf8_lossy(token));
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Tokens of every family, some with a byte changed (to a b64token character or not).
+    #[test]
+    fn the_bearer_step_decides_as_the_two_steps((keys, token) in config_and_token()) {
+        bearer_decided_alike(&keys, token.as_bytes())?;
+    }
+
+    /// A valid token with bytes a bearer token cannot hold put anywhere (a space, a quote,
+    /// non-ASCII, a comma), and arbitrary bytes.
+    #[test]
+    fn bytes_outside_the_alphabet_are_refused_as_before(
+        (keys, token) in config_and_token(),
+        at in any::<prop::sample::Index>(),
+        inserted in prop::sample::select(vec![&b" "[..], b"\"", b",", b"\xc3\xa9", b"\xff", b"\t", b"%"]),
+        raw in proptest::collection::vec(any::<u8>(), 0..80),
+    ) {
+        let mut bytes = token.into_bytes();
+        bytes.splice(at.index(bytes.len() + 1)..at.index(bytes.len() + 1), inserted.iter().copied());
+        bearer_decided_alike(&keys, &bytes)?;
+        bearer_decided_alike(&keys, &raw)?;
+    }
+}
+
 /// The tokens this crate mints (with each key of the ring), and Python Ravyn's (PyJWT's compact
 /// JSON, no kid), are decided by the fast path, never deferred: the hot path is the fast one.
 #[test]
@@ -329,7 +365,7 @@ fn minted_and_python_tokens_take_the_fast_path() {
             );
             let python = format!("{message}.{}", sign(alg, 0, &message));
             for token in [ours, python] {
-                let Fast::Done(decided) = fastpath::decode::<NoClaims>(&keys, &token) else {
+                let Fast::Done(decided) = fastpath::decode::<NoClaims>(&keys, token.as_bytes()) else {
                     panic!("{alg}: deferred {token}");
                 };
                 assert_eq!(decided.unwrap().sub.as_deref(), Some("1"), "{alg}");
@@ -341,7 +377,7 @@ fn minted_and_python_tokens_take_the_fast_path() {
                 let old = keys.ring.iter().nth(1).unwrap();
                 let message = format!("{}{}", old.minted_prefix, b64(&claims.to_string()));
                 let token = format!("{message}.{}", sign(alg, 1, &message));
-                assert!(matches!(fastpath::decode::<NoClaims>(&keys, &token), Fast::Done(Ok(_))), "{alg}");
+                assert!(matches!(fastpath::decode::<NoClaims>(&keys, token.as_bytes()), Fast::Done(Ok(_))), "{alg}");
             }
         }
     }
@@ -409,6 +445,6 @@ fn an_empty_audience_list_without_a_configured_audience_is_refused() {
     let keys = keys(Algorithm::HS256, false, false, false);
     let token = keys.encode(&json!({"exp": 1_750_000_000u64, "aud": []})).unwrap();
     assert!(keys.decode_reference::<Token<NoClaims>>(&token).is_err());
-    let Fast::Done(decided) = fastpath::decode::<NoClaims>(&keys, &token) else { panic!("deferred") };
+    let Fast::Done(decided) = fastpath::decode::<NoClaims>(&keys, token.as_bytes()) else { panic!("deferred") };
     assert_eq!(decided.unwrap_err().reason(), "audience mismatch");
 }

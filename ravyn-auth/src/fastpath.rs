@@ -86,18 +86,20 @@ fn refuse<T>(reason: &'static str) -> Fast<T> {
 
 /// Verifies `token` as `Keys::decode_reference` does (jsonwebtoken's `decode` with the pinned
 /// algorithm, the `kid` rule and the config's `iss`/`aud`), or defers to it.
-pub(crate) fn decode<C: DeserializeOwned>(keys: &Keys, token: &str) -> Fast<Token<C>> {
+pub(crate) fn decode<C: DeserializeOwned>(keys: &Keys, token: &[u8]) -> Fast<Token<C>> {
+    // Bytes, not text: a token this verifies is base64url and dots only (ASCII, and RFC 6750
+    // `b64token` characters), so the identity step checks neither before it (`verify_bearer`).
     // The signature follows the last dot, as jsonwebtoken splits.
-    let Some(last_dot) = token.rfind('.') else { return Fast::Defer };
-    let (message, signature) = (&token.as_bytes()[..last_dot], &token[last_dot + 1..]);
+    let Some(last_dot) = token.iter().rposition(|&b| b == b'.') else { return Fast::Defer };
+    let (message, signature) = (&token[..last_dot], &token[last_dot + 1..]);
     // The header of a token this app minted is one of a few known texts, one per key: it is
     // compared as it stands, not decoded and parsed. It names the pinned algorithm and that key's
     // kid, so the kid rule selects that key, as for any header.
     let minted = keys.ring.iter().find(|k| message.starts_with(k.minted_prefix.as_bytes()));
     let (header, payload) = match minted {
-        Some(key) => (None, &token[key.minted_prefix.len()..last_dot]),
-        None => match token[..last_dot].split_once('.') {
-            Some((header, payload)) => (Some(header), payload),
+        Some(key) => (None, &message[key.minted_prefix.len()..]),
+        None => match message.iter().position(|&b| b == b'.') {
+            Some(dot) => (Some(&message[..dot]), &message[dot + 1..]),
             None => return Fast::Defer,
         },
     };
@@ -107,7 +109,7 @@ pub(crate) fn decode<C: DeserializeOwned>(keys: &Keys, token: &str) -> Fast<Toke
     let Some(signature_len) = base64url::decoded_len(signature.len()) else { return refuse("malformed token") };
     let mut signature_buf = [0u8; SIGNATURE_BUF];
     let Some(signature_buf) = signature_buf.get_mut(..signature_len) else { return Fast::Defer };
-    if base64url::decode(signature.as_bytes(), signature_buf).is_none() {
+    if base64url::decode(signature, signature_buf).is_none() {
         return refuse("malformed token");
     }
     let signature = &*signature_buf;
@@ -134,7 +136,7 @@ pub(crate) fn decode<C: DeserializeOwned>(keys: &Keys, token: &str) -> Fast<Toke
             &mut heap
         }
     };
-    if base64url::decode(payload.as_bytes(), claims).is_none() {
+    if base64url::decode(payload, claims).is_none() {
         return refuse("malformed token");
     }
     let claims = &*claims;
@@ -152,12 +154,12 @@ pub(crate) fn decode<C: DeserializeOwned>(keys: &Keys, token: &str) -> Fast<Toke
 /// A header other than the minted ones: decoded and parsed (three known fields or deferred), the
 /// algorithm checked against the pinned one, then the kid rule of `Keys::decode_reference`: a
 /// kid selects a configured key or is refused; without one, every key in ring order.
-fn verify_any_header<T>(keys: &Keys, header: &str, message: &[u8], signature: &[u8]) -> Result<bool, Fast<T>> {
+fn verify_any_header<T>(keys: &Keys, header: &[u8], message: &[u8], signature: &[u8]) -> Result<bool, Fast<T>> {
     let mut header_buf = [0u8; HEADER_BUF];
     let Some(header_buf) = base64url::decoded_len(header.len()).and_then(|len| header_buf.get_mut(..len)) else {
         return Err(Fast::Defer);
     };
-    if base64url::decode(header.as_bytes(), header_buf).is_none() {
+    if base64url::decode(header, header_buf).is_none() {
         return Err(Fast::Defer);
     }
     let Ok(header) = serde_json::from_slice::<Header<'_>>(header_buf) else { return Err(Fast::Defer) };

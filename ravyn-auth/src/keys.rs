@@ -16,6 +16,7 @@ use ring::{digest, hmac};
 use serde::de::DeserializeOwned;
 
 use crate::algorithm::{Algorithm, KeyFamily};
+use crate::bearer;
 use crate::config::{JWTConfig, JWTConfigError};
 use crate::crypto::{self, PreparedVerifier};
 use crate::error::AuthError;
@@ -201,9 +202,24 @@ impl Keys {
     /// The fast path decides whatever it models, exactly as [`decode_reference`](Self::decode_reference)
     /// would (see `fastpath`); anything else goes to the reference.
     pub(crate) fn decode<C: DeserializeOwned>(&self, token: &str) -> Result<Token<C>, AuthError> {
-        match fastpath::decode(self, token) {
+        match fastpath::decode(self, token.as_bytes()) {
             Fast::Done(result) => result,
             Fast::Defer => self.decode_reference(token),
+        }
+    }
+
+    /// [`decode`](Self::decode) of the bytes `bearer::token_bytes` found, answering what
+    /// `bearer_token` then `decode` answer. The fast path verifies bytes; a token it accepts is
+    /// base64url and dots only, so the `b64token` check (about 750 instructions on a 281-byte
+    /// token under callgrind, with the UTF-8 check after it) runs only on the other answers.
+    pub(crate) fn decode_bearer<C: DeserializeOwned>(&self, token: &[u8]) -> Result<Token<C>, AuthError> {
+        match fastpath::decode(self, token) {
+            Fast::Done(Ok(claims)) => Ok(claims),
+            Fast::Done(Err(error)) => {
+                bearer::checked(token)?;
+                Err(error)
+            }
+            Fast::Defer => self.decode_reference(bearer::checked(token)?),
         }
     }
 

@@ -271,9 +271,7 @@ impl IdentityStep {
     /// The identity without awaiting anything: the token's signature and claims only.
     fn identify_now(&self, request: &Request) -> Identity {
         let Some((jwt, header)) = &self.jwt else { return Identity::anonymous(false, AuthError::missing()) };
-        let verified = jwt
-            .bearer(request.headers().get(header).map(HeaderValue::as_bytes))
-            .and_then(|token| jwt.verify_access::<serde_json::Value>(token));
+        let verified = jwt.verify_bearer::<serde_json::Value>(request.headers().get(header).map(HeaderValue::as_bytes));
         match verified {
             Ok(token) => {
                 Identity { token: Some(Arc::new(token)), user: None, user_type: "", failure: None, challenge: true }
@@ -298,25 +296,25 @@ impl IdentityStep {
             challenge,
         };
         if let Some((jwt, header)) = &self.jwt {
-            match jwt.bearer(request.headers().get(header).map(HeaderValue::as_bytes)) {
-                Ok(bearer) => match jwt.authenticate::<serde_json::Value>(bearer).await {
-                    Ok(verified) => {
-                        token = Some(Arc::new(verified));
-                        failure = None;
-                    }
-                    // The token store did not answer: not the client's fault, and not a 401.
-                    Err(error) if error.status() >= 500 => {
-                        return Err(auth_exception(&error, false).into_response());
-                    }
-                    // A bad token is refused as such, even if a session could identify the caller.
-                    Err(error) => return Ok(done(None, Some(error))),
-                },
+            match jwt
+                .authenticate_bearer::<serde_json::Value>(request.headers().get(header).map(HeaderValue::as_bytes))
+                .await
+            {
+                Ok(verified) => {
+                    token = Some(Arc::new(verified));
+                    failure = None;
+                }
                 // No bearer token at all: the caller may still be logged in by its session.
                 Err(error)
                     if matches!(error.kind(), AuthErrorKind::MissingToken | AuthErrorKind::UnsupportedScheme) =>
                 {
                     failure = Some(error);
                 }
+                // The token store did not answer: not the client's fault, and not a 401.
+                Err(error) if error.status() >= 500 => {
+                    return Err(auth_exception(&error, false).into_response());
+                }
+                // A bad token is refused as such, even if a session could identify the caller.
                 Err(error) => return Ok(done(None, Some(error))),
             }
         }
