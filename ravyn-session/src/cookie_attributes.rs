@@ -213,7 +213,30 @@ impl CookieAttributes {
     }
 
     pub(crate) fn header(&self, value: &str, max_age: Option<u64>, expires: Option<u64>) -> String {
-        let mut header = String::with_capacity(self.name.len() + value.len() + 128);
+        let same_site = match self.same_site {
+            SameSite::Lax => "Lax",
+            SameSite::Strict => "Strict",
+            SameSite::None => "None",
+        };
+        let domain = self.domain.as_deref().map(|domain| domain.strip_prefix('.').unwrap_or(domain));
+        // The cookie crate holds Max-Age as an i64 number of seconds.
+        let mut max_age_digits = itoa::Buffer::new();
+        let max_age = max_age.map(|max_age| max_age_digits.format(max_age.min(i64::MAX as u64)));
+        // The exact length, so the header is one allocation that becomes a `HeaderValue` as it is
+        // (`Bytes::from` a `Vec` with spare capacity allocates a second block to track it).
+        let len = self.name.len()
+            + 1
+            + value.len()
+            + if self.http_only { "; HttpOnly".len() } else { 0 }
+            + "; SameSite=".len()
+            + same_site.len()
+            + if self.secure { "; Secure".len() } else { 0 }
+            + "; Path=".len()
+            + self.path.len()
+            + domain.map_or(0, |domain| "; Domain=".len() + domain.len())
+            + max_age.map_or(0, |digits| "; Max-Age=".len() + digits.len())
+            + if expires.is_some() { "; Expires=".len() + HTTP_DATE_LEN } else { 0 };
+        let mut header = String::with_capacity(len);
         header.push_str(&self.name);
         header.push('=');
         header.push_str(value);
@@ -221,29 +244,25 @@ impl CookieAttributes {
             header.push_str("; HttpOnly");
         }
         header.push_str("; SameSite=");
-        header.push_str(match self.same_site {
-            SameSite::Lax => "Lax",
-            SameSite::Strict => "Strict",
-            SameSite::None => "None",
-        });
+        header.push_str(same_site);
         if self.secure {
             header.push_str("; Secure");
         }
         header.push_str("; Path=");
         header.push_str(&self.path);
-        if let Some(domain) = &self.domain {
+        if let Some(domain) = domain {
             header.push_str("; Domain=");
-            header.push_str(domain.strip_prefix('.').unwrap_or(domain));
+            header.push_str(domain);
         }
-        if let Some(max_age) = max_age {
+        if let Some(digits) = max_age {
             header.push_str("; Max-Age=");
-            // The cookie crate holds Max-Age as an i64 number of seconds.
-            push_decimal(&mut header, max_age.min(i64::MAX as u64));
+            header.push_str(digits);
         }
         if let Some(expires) = expires {
             header.push_str("; Expires=");
             push_http_date(&mut header, expires);
         }
+        debug_assert_eq!(header.len(), len, "{header}");
         header
     }
 }
@@ -295,6 +314,9 @@ fn validate_domain(domain: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The length of every date [`push_http_date`] writes: four-digit years only, up to [`MAX_EXPIRES`].
+const HTTP_DATE_LEN: usize = "Thu, 01 Jan 1970 00:00:00 GMT".len();
 
 /// `Thu, 01 Jan 1970 00:00:00 GMT` for `secs` since the Unix epoch (at most [`MAX_EXPIRES`]).
 fn push_http_date(out: &mut String, secs: u64) {
@@ -408,8 +430,11 @@ mod tests {
             for max_age in [None, Some(0), Some(3600), Some(u64::MAX)] {
                 for now in times {
                     let expires = max_age.map(|m: u64| now.saturating_add(m).min(MAX_EXPIRES));
+                    let header = attributes.set_cookie("v.1", now, max_age);
+                    // Sized exactly: it becomes a `HeaderValue` without a second allocation.
+                    assert_eq!(header.capacity(), header.len(), "{header}");
                     assert_eq!(
-                        attributes.set_cookie("v.1", now, max_age),
+                        header,
                         with_cookie_crate(&attributes, "v.1", max_age, expires),
                         "{attributes:?} max_age {max_age:?} now {now}"
                     );
@@ -423,8 +448,10 @@ mod tests {
         #[test]
         fn dates_match_the_cookie_crate(expires in 0..=MAX_EXPIRES, max_age in proptest::option::of(0u64..u64::MAX)) {
             let attributes = CookieAttributes::new("session");
+            let header = attributes.header("x", max_age, Some(expires));
+            proptest::prop_assert_eq!(header.capacity(), header.len());
             proptest::prop_assert_eq!(
-                attributes.header("x", max_age, Some(expires)),
+                header,
                 with_cookie_crate(&attributes, "x", max_age, Some(expires))
             );
         }

@@ -374,18 +374,8 @@ where
 
 /// Appends `n` in decimal: for the numbers in cookies and their headers, without going through
 /// `fmt` (its machinery cost more than the rest of a `Set-Cookie` header).
-pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+pub(crate) fn push_decimal(out: &mut String, n: u64) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Strict decimal `u64`: ASCII digits only, no sign, at most 20 digits.
