@@ -5,6 +5,7 @@
 //! answers [`Binder::into_error_response`]. Every failure is collected, so one 400 lists them
 //! all.
 
+mod json_fields;
 mod value;
 
 pub use crate::validation::FieldError;
@@ -60,7 +61,7 @@ pub fn validation_error(request: &Request, errors: Vec<FieldError>) -> HTTPExcep
 enum BodyFields<'r> {
     NotParsed,
     None,
-    Json(serde_json::Map<String, serde_json::Value>),
+    Json(json_fields::JsonFields<'r>),
     Form(Vec<(Cow<'r, str>, Cow<'r, str>)>),
 }
 
@@ -161,7 +162,7 @@ impl<'r> Binder<'r> {
     pub fn query_or_body<T: DeserializeOwned>(&mut self, name: &'static str) -> Option<T> {
         self.parse_body_fields();
         let from_body = match &self.body {
-            BodyFields::Json(map) => map.get(name).map(json_field::<T>),
+            BodyFields::Json(fields) => fields.get(name).map(json_field::<T>),
             BodyFields::Form(pairs) => {
                 let values: Vec<&str> = pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_ref()).collect();
                 (!values.is_empty()).then(|| T::deserialize(StrValues::new(&values)))
@@ -256,9 +257,9 @@ impl<'r> Binder<'r> {
         }
         let request = self.request;
         self.body = match body_kind(request, self.default_content_type) {
-            BodyKind::Json => match serde_json::from_slice::<serde_json::Value>(request.body()) {
-                Ok(serde_json::Value::Object(map)) => BodyFields::Json(map),
-                Ok(_) => BodyFields::None,
+            BodyKind::Json => match json_fields::JsonFields::parse(request.body()) {
+                Ok(Some(fields)) => BodyFields::Json(fields),
+                Ok(None) => BodyFields::None,
                 Err(e) => {
                     self.push(vec![Cow::Borrowed("body")], "json_invalid", e.to_string());
                     BodyFields::None
@@ -292,12 +293,19 @@ impl<'r> Binder<'r> {
 /// A top-level JSON body value as `T`. A string that does not fit is parsed as text, as a
 /// query value would be (`{"age": "30"}` binds `age: u8`), in the spirit of Ravyn's lax
 /// validation; the first error is reported when neither works.
-fn json_field<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ValueError> {
-    match T::deserialize(value) {
+fn json_field<T: DeserializeOwned>(raw: &serde_json::value::RawValue) -> Result<T, ValueError> {
+    if let Ok(parsed) = serde_json::from_str::<T>(raw.get()) {
+        return Ok(parsed);
+    }
+    // The slow path, taken only when the value does not fit `T` as JSON: through a `Value`, so
+    // the message is serde's without serde_json's "at line 1 column N" (the position inside
+    // one field's value would only confuse).
+    let value = serde_json::from_str::<serde_json::Value>(raw.get()).map_err(|e| ValueError::custom_from(&e))?;
+    match T::deserialize(&value) {
         Ok(parsed) => Ok(parsed),
         Err(error) => match value {
             serde_json::Value::String(text) => {
-                T::deserialize(StrValue::new(text)).map_err(|_| ValueError::custom_from(&error))
+                T::deserialize(StrValue::new(&text)).map_err(|_| ValueError::custom_from(&error))
             }
             _ => Err(ValueError::custom_from(&error)),
         },
