@@ -152,7 +152,7 @@ for app in $APPS; do
   fi
   if [ "$app" = ravyn-jwt ]; then
     # COOKIE holds what GET /me sends: the access token from POST /auth/token.
-    check "$app" "GET /me (no token)" 401 '{"detail":"Not authenticated"}' "$(url "$app" /me)"
+    check "$app" "GET /me (no token)" 401 '{"detail":"Authentication credentials were not provided."}' "$(url "$app" /me)"
     COOKIE[$app]=$(curl -s -X POST -H 'Content-Type: application/json' --data "$CREDS" "$(url "$app" /auth/token)" |
       sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
     [ -n "${COOKIE[$app]}" ] || die "$app: no access token from POST /auth/token"
@@ -334,7 +334,8 @@ TARGETS=$WORK/targets.md
       "$(verdict "$(ge "$peer_kb" "$ours_kb")")"
   fi
   # Server-side sessions: ours in Redis against the peers' Redis stores, when all three ran.
-  case " $APPS " in *" ravyn@redis "*" axum-redis "*|*" axum-redis "*" ravyn@redis "*)
+  has() { case " $APPS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+  if has ravyn@redis && { has axum-redis || has actix-redis; }; then
     for s in profile login; do
       ours=$(value ravyn@redis "$s" "$CONNECTIONS" 4)
       best=$(for p in axum-redis actix-redis; do value "$p" "$s" "$CONNECTIONS" 4; done | sort -n | tail -n1)
@@ -342,8 +343,8 @@ TARGETS=$WORK/targets.md
       ok=$(awk -v o="$ours" -v p="$best" -v n="$cmds" 'BEGIN { print (o != "" && p != "" && o + 0 > p + 0 && n + 0 <= 1) }')
       printf '| %s c%s, sessions in Redis | ahead of the Redis peers (best %s req/s), ≤ 1 Redis command/req | %s req/s, %s Redis cmds/req | %s |\n' \
         "$(label "$s")" "$CONNECTIONS" "$best" "$ours" "$cmds" "$(verdict "$ok")"
-    done ;;
-  esac
+    done
+  fi
 } >"$TARGETS"
 
 echo
