@@ -55,8 +55,9 @@ impl SignedFormat {
         // Built as bytes, in one allocation of the exact length, and checked as UTF-8 once at the
         // end: the base64 crate's `encode_string` checks every chunk it appends.
         let payload_len = base64url::encoded_len(json.len());
-        let mut value = vec![0u8; payload_len];
-        value.reserve_exact(2 + issued.len() + created.len() + 1 + base64url::encoded_len(TAG_LEN));
+        let len = payload_len + 1 + issued.len() + 1 + created.len() + 1 + base64url::encoded_len(TAG_LEN);
+        let mut value = Vec::with_capacity(len);
+        value.resize(payload_len, 0);
         let written = URL_SAFE_NO_PAD.encode_slice(json, &mut value).unwrap_or(0);
         debug_assert_eq!(written, payload_len);
         value.push(b'.');
@@ -68,6 +69,7 @@ impl SignedFormat {
         let signed_len = value.len();
         value.resize(signed_len + base64url::encoded_len(TAG_LEN), 0);
         URL_SAFE_NO_PAD.encode_slice(tag.as_ref(), &mut value[signed_len..]).unwrap_or(0);
+        debug_assert_eq!((value.len(), value.capacity()), (len, len));
         // Every byte is base64url, a digit or '.': ASCII, so this never takes the lossy branch.
         String::from_utf8(value).unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
     }
