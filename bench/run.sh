@@ -314,13 +314,16 @@ TARGETS=$WORK/targets.md
   tgt() { # label ratio minimum
     echo "| $1 | ≥ $3× hyper-bare | $2× | $(verdict "$(ge "$2" "$3")") |"
   }
+  has() { case " $APPS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
   echo "| Target | Wanted | Measured | |"
   echo "|---|---|---|---|"
-  tgt "GET /hello, c$CONNECTIONS" "$(ratio "$(value ravyn hello "$CONNECTIONS" 4)" "$(value hyper-bare hello "$CONNECTIONS" 4)")" 0.95
-  tgt "GET /profile, c$CONNECTIONS" "$(ratio "$(value ravyn profile "$CONNECTIONS" 4)" "$(value hyper-bare profile "$CONNECTIONS" 4)")" 0.85
+  if has ravyn && has hyper-bare; then
+    tgt "GET /hello, c$CONNECTIONS" "$(ratio "$(value ravyn hello "$CONNECTIONS" 4)" "$(value hyper-bare hello "$CONNECTIONS" 4)")" 0.95
+    tgt "GET /profile, c$CONNECTIONS" "$(ratio "$(value ravyn profile "$CONNECTIONS" 4)" "$(value hyper-bare profile "$CONNECTIONS" 4)")" 0.85
+  fi
   # POST /login: ahead of the cookie peers in req/s, and at or under them in server CPU per request.
-  peers=""; for p in axum-cookie actix-cookie; do case " $APPS " in *" $p "*) peers="$peers $p" ;; esac; done
-  if [ -n "$peers" ]; then
+  peers=""; for p in axum-cookie actix-cookie; do has "$p" && peers="$peers $p"; done
+  if [ -n "$peers" ] && has ravyn; then
     ours=$(value ravyn login "$CONNECTIONS" 4) ours_cpu=$(value ravyn login "$CONNECTIONS" 6)
     best=$(for p in $peers; do value "$p" login "$CONNECTIONS" 4; done | sort -n | tail -n1)
     least_cpu=$(for p in $peers; do value "$p" login "$CONNECTIONS" 6; done | sort -n | head -n1)
@@ -336,7 +339,6 @@ TARGETS=$WORK/targets.md
       "$(verdict "$(ge "$peer_kb" "$ours_kb")")"
   fi
   # Server-side sessions: ours in Redis against the peers' Redis stores, when all three ran.
-  has() { case " $APPS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
   if has ravyn@redis && { has axum-redis || has actix-redis; }; then
     for s in profile login; do
       ours=$(value ravyn@redis "$s" "$CONNECTIONS" 4)
