@@ -219,6 +219,38 @@ async fn arguments_come_from_query_json_or_form_and_the_body_wins() {
     assert_eq!(body, json!({"email": "form@example.com", "password_len": 2, "remember": true}));
 }
 
+/// A JSON body's fields are read one by one from the raw body (binding/json_fields.rs): what a
+/// client sees must be what a parsed map of the body gave.
+#[tokio::test]
+async fn json_body_fields_bind_as_a_parsed_map_would() {
+    let server = server().await;
+    let http = client();
+    let post = |body: &'static str, query: &'static str| {
+        http.post(server.url(&format!("/login{query}"))).header("content-type", "application/json").body(body).send()
+    };
+    // An escaped key, a repeated key (the last wins), a string that fits `bool` as text.
+    let response =
+        post(r#"{"em\u0061il": "a@example.com", "password": "x", "password": "longer", "remember": "true"}"#, "")
+            .await
+            .unwrap();
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({"email": "a@example.com", "password_len": 6, "remember": true}));
+    // A value of the wrong type: serde's message, without a position inside the field.
+    let response = post(r#"{"email": 5, "password": "pw"}"#, "").await.unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"],
+        json!([{"loc": ["body", "email"], "type": "parsing", "msg": "invalid type: integer `5`, expected a string"}])
+    );
+    // Valid JSON that is not an object has no fields: the query answers.
+    let response = post("[1, 2]", "?email=q@example.com&password=pw").await.unwrap();
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({"email": "q@example.com", "password_len": 2, "remember": null}));
+}
+
 #[tokio::test]
 async fn missing_arguments_are_all_listed() {
     let server = server().await;
