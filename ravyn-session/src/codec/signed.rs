@@ -31,8 +31,8 @@ use crate::keyring::KeyRing;
 const INFO: &[u8] = b"ravyn-session signed-cookie v1 HMAC-SHA256";
 const LAYOUT: &str = "expected PAYLOAD.ISSUED.CREATED.SIG";
 const SIG_NOT_BASE64URL: &str = "signature is not base64url";
-/// An HMAC-SHA256 tag's length in bytes.
-const TAG_LEN: usize = 32;
+/// An HMAC-SHA256 tag's length in base64url characters (32 bytes, no padding).
+const TAG_CHARS: usize = 43;
 
 pub(crate) struct SignedFormat {
     keys: KeyRing<hmac::Key>,
@@ -54,8 +54,9 @@ impl SignedFormat {
         let (issued, created) = (issued.format(issued_at).as_bytes(), created.format(created_at).as_bytes());
         // Built as bytes, in one allocation of the exact length, and checked as UTF-8 once at the
         // end: the base64 crate's `encode_string` checks every chunk it appends.
-        let payload_len = base64url::encoded_len(json.len());
-        let len = payload_len + 1 + issued.len() + 1 + created.len() + 1 + base64url::encoded_len(TAG_LEN);
+        // `None` only for a length past `usize::MAX` * 3/4, which no payload in memory has.
+        let payload_len = base64::encoded_len(json.len(), false).unwrap_or(usize::MAX);
+        let len = payload_len + 1 + issued.len() + 1 + created.len() + 1 + TAG_CHARS;
         let mut value = Vec::with_capacity(len);
         value.resize(payload_len, 0);
         let written = URL_SAFE_NO_PAD.encode_slice(json, &mut value).unwrap_or(0);
@@ -67,7 +68,7 @@ impl SignedFormat {
         let tag = with_mac_input(name, &value, |input| hmac::sign(self.keys.primary(), input));
         value.push(b'.');
         let signed_len = value.len();
-        value.resize(signed_len + base64url::encoded_len(TAG_LEN), 0);
+        value.resize(signed_len + TAG_CHARS, 0);
         URL_SAFE_NO_PAD.encode_slice(tag.as_ref(), &mut value[signed_len..]).unwrap_or(0);
         debug_assert_eq!((value.len(), value.capacity()), (len, len));
         // Every byte is base64url, a digit or '.': ASCII, so this never takes the lossy branch.
