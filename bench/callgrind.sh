@@ -21,6 +21,8 @@
 # "SESSION_STORE=postgres" with a RAVYN_BIN built with the store features);
 # BENCH_TARGET_DIR for the peers in bench/ (built by bench/run.sh); FUNCTIONS=N prints callgrind's
 # top N functions per run (inclusive of nothing: self cost) beside the total; KEEP=1 keeps the dumps.
+# VALGRIND_ARGS adds callgrind options, e.g. "--cache-sim=yes --branch-sim=yes" for its cache and
+# branch-predictor model (the dumps then count L1 misses and mispredicts; see `callgrind_annotate --show`).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,7 +69,7 @@ start() { # app extra-env...
   [ "$app" = ravyn ] && read -r -a app_env <<<"${RAVYN_ENV:-}"
   [ "$app" = ravyn-jwt ] && read -r -a app_env <<<"JWT_SECRET=bench-jwt-secret-0123456789abcdef0123456789 ${JWT_ENV:-}"
   env PORT=$PORT WORKER_THREADS=2 LOGIN_FAST_HASH=1 SESSION_SECRET=$SESSION_SECRET RUST_LOG=warn "${app_env[@]}" "$@" \
-    valgrind --tool=callgrind --callgrind-out-file="$WORK/$app.%p.out" "$(binary "$app")" >"$WORK/$app.log" 2>&1 &
+    valgrind --tool=callgrind ${VALGRIND_ARGS:-} --callgrind-out-file="$WORK/$app.%p.out" "$(binary "$app")" >"$WORK/$app.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 300); do curl -s -o /dev/null "$(url /hello)" && return; sleep 0.1; done
   die "$app did not start: $(tail -5 "$WORK/$app.log")"
