@@ -14,19 +14,11 @@
 # Knobs: RAVYN_BIN (default: the release login example in CARGO_TARGET_DIR, as bench/run.sh builds
 # it), BENCH_TARGET_DIR (the peers), PORT (18290), BURSTS.
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
-APPS=${APPS:-ravyn hyper-bare axum-cookie actix-cookie}
+source "$(dirname "$0")/apps.sh"
 BURSTS=${BURSTS:-3}
 PORT=${PORT:-18290}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-BENCH_TARGET_DIR=${BENCH_TARGET_DIR:-$ROOT/bench/target}
-RAVYN_BIN=${RAVYN_BIN:-$CARGO_TARGET_DIR/release/examples/login}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ravyn-resident.XXXXXX")
-die() { printf 'bench/resident.sh: %s\n' "$*" >&2; exit 1; }
-for tool in wrk curl python3; do command -v "$tool" >/dev/null || die "$tool is missing"; done
-binary() { case $1 in ravyn) echo "$RAVYN_BIN" ;; *) echo "$BENCH_TARGET_DIR/release/$1" ;; esac; }
+need wrk curl python3
 
 SERVER="" SAMPLER=""
 cleanup() { for p in $SERVER $SAMPLER; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
@@ -66,21 +58,13 @@ printf '| app | peak anonymous | peak file-backed | VmHWM | binary code: mapped 
 printf '|---|--:|--:|--:|--:|--:|\n'
 for app in $APPS; do
   bin=$(binary "$app")
-  [ -x "$bin" ] || die "$bin is missing (build it as bench/run.sh does)"
   for _ in $(seq 50); do ss -ltn | grep -q "127.0.0.1:$PORT " || break; sleep 0.1; done
   env HOST=127.0.0.1 PORT=$PORT WORKER_THREADS=2 LOGIN_FAST_HASH=1 RUST_LOG=warn \
-    SESSION_SECRET=bench-secret-0123456789abcdef0123456789abcdef "$bin" >"$WORK/$app.log" 2>&1 &
+    SESSION_SECRET=$SESSION_SECRET "$bin" >"$WORK/$app.log" 2>&1 &
   SERVER=$!
   for _ in $(seq 100); do curl -s -o /dev/null "$(url /hello)" && break; sleep 0.1; done
   curl -s -o /dev/null "$(url /hello)" || die "$app did not start: $(tail -5 "$WORK/$app.log")"
-  if [ "$app" = hyper-bare ]; then
-    cookie="session=$(printf 'A%.0s' $(seq 56)).1700000000.1700000000.$(printf 'B%.0s' $(seq 43))"
-  else
-    cookie=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' \
-      --data '{"email":"alice@example.com","password":"wonderland"}' "$(url /login)" |
-      tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(session=[^;]*\).*/\1/p' | head -n1)
-    [ -n "$cookie" ] || die "$app: no session cookie from POST /login"
-  fi
+  cookie=$(session_cookie "$app" "$(url "")")
   (while kill -0 "$SERVER" 2>/dev/null; do
     awk '/^RssAnon:/ { a = $2 } /^RssFile:/ { f = $2 } END { print a, f }' "/proc/$SERVER/status" 2>/dev/null || true
     sleep 0.02

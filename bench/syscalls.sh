@@ -11,20 +11,12 @@
 # Knobs: RAVYN_BIN (default: the release login example in CARGO_TARGET_DIR), BENCH_TARGET_DIR,
 # SCENARIO (login or hello), PORT (18295), TOP (calls shown per app, 4).
 set -euo pipefail
-
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
-APPS=${APPS:-ravyn hyper-bare axum-cookie actix-cookie}
+source "$(dirname "$0")/apps.sh"
 SCENARIO=${SCENARIO:-login}
 PORT=${PORT:-18295}
 TOP=${TOP:-4}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-BENCH_TARGET_DIR=${BENCH_TARGET_DIR:-$ROOT/bench/target}
-RAVYN_BIN=${RAVYN_BIN:-$CARGO_TARGET_DIR/release/examples/login}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ravyn-syscalls.XXXXXX")
-die() { printf 'bench/syscalls.sh: %s\n' "$*" >&2; exit 1; }
-for tool in strace wrk curl; do command -v "$tool" >/dev/null || die "$tool is missing (Debian: strace, wrk, curl)"; done
-binary() { case $1 in ravyn) echo "$RAVYN_BIN" ;; *) echo "$BENCH_TARGET_DIR/release/$1" ;; esac; }
+need strace wrk curl
 TRACER=""
 cleanup() { [ -n "$TRACER" ] && pkill -P "$TRACER" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -32,10 +24,9 @@ trap cleanup EXIT
 printf '| app | scenario | requests | system calls per request (the most frequent) |\n|---|---|--:|---|\n'
 for app in $APPS; do
   bin=$(binary "$app")
-  [ -x "$bin" ] || die "$bin is missing (build it as bench/run.sh does)"
   for _ in $(seq 50); do ss -ltn | grep -q "127.0.0.1:$PORT " || break; sleep 0.1; done
   env HOST=127.0.0.1 PORT=$PORT WORKER_THREADS=2 LOGIN_FAST_HASH=1 RUST_LOG=warn \
-    SESSION_SECRET=bench-secret-0123456789abcdef0123456789abcdef \
+    SESSION_SECRET=$SESSION_SECRET \
     strace -f -c -o "$WORK/$app.strace" "$bin" >"$WORK/$app.log" 2>&1 &
   TRACER=$!
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/hello" && break; sleep 0.1; done
