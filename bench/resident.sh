@@ -9,8 +9,9 @@
 # For each app: the server alone (2 worker threads, as in bench/run.sh), BURSTS (3) bursts of
 # `wrk -c256 -d2s` on GET /profile with a valid session cookie (hyper-bare: a cookie of the same
 # shape), RssAnon and RssFile sampled every 20 ms from /proc/PID/status, then the binary's own
-# mappings read page by page from /proc/PID/pagemap (needs root): how many of its code and
-# read-only pages are resident, and in how many contiguous runs. Prints a markdown table.
+# mappings read page by page from /proc/PID/pagemap (the present bit, readable as the server's
+# own user): how many of its code and read-only pages are resident, and in how many contiguous
+# runs. Prints a markdown table.
 # Knobs: RAVYN_BIN (default: the release login example in CARGO_TARGET_DIR, as bench/run.sh builds
 # it), BENCH_TARGET_DIR (the peers), PORT (18290), BURSTS.
 set -euo pipefail

@@ -17,6 +17,7 @@ PORT=${PORT:-18295}
 TOP=${TOP:-4}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ravyn-syscalls.XXXXXX")
 need strace wrk curl
+case $SCENARIO in login | hello) ;; *) die "SCENARIO is login or hello, not '$SCENARIO'" ;; esac
 TRACER=""
 cleanup() { [ -n "$TRACER" ] && pkill -P "$TRACER" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -30,10 +31,10 @@ for app in $APPS; do
     strace -f -c -o "$WORK/$app.strace" "$bin" >"$WORK/$app.log" 2>&1 &
   TRACER=$!
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/hello" && break; sleep 0.1; done
+  curl -s -o /dev/null "http://127.0.0.1:$PORT/hello" || die "$app did not start: $(tail -5 "$WORK/$app.log")"
   case $SCENARIO in
     login) out=$(wrk -t1 -c64 -d3s -s bench/lua/login.lua "http://127.0.0.1:$PORT/login") ;;
     hello) out=$(wrk -t1 -c64 -d3s -s bench/lua/report.lua "http://127.0.0.1:$PORT/hello") ;;
-    *) die "SCENARIO is login or hello" ;;
   esac
   # The server is strace's child: stopping it makes strace write its counts and exit (Ctrl-C for
   # a graceful stop; SIGTERM for a server that does not act on it).
