@@ -305,14 +305,17 @@ fn mark_private(response: &mut Response) {
 }
 
 /// The text of the first `csrf_token` field of a multipart body (already read and bounded by
-/// `max_body_size`); file parts before it are skipped without being decoded.
+/// `max_body_size`); file parts before it are skipped without being decoded. The field's bytes
+/// must be UTF-8 whatever charset the part names: a token is ASCII, so no other charset can spell
+/// a valid one (and multer's charset decoding, `Field::text`, would link encoding_rs' tables,
+/// ~160 KB, into every app with CSRF).
 async fn multipart_field(body: Bytes, content_type: &str) -> Option<String> {
     let boundary = multer::parse_boundary(content_type).ok()?;
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
     while let Ok(Some(field)) = multipart.next_field().await {
         if field.name() == Some(FORM_FIELD) {
-            return field.text().await.ok();
+            return field.bytes().await.ok().and_then(|bytes| String::from_utf8(bytes.into()).ok());
         }
     }
     None
@@ -402,5 +405,21 @@ mod tests {
         assert_eq!(multipart_field(body.clone(), "multipart/form-data; boundary=XyZ").await.as_deref(), Some("TOKEN"));
         assert_eq!(multipart_field(body, "multipart/form-data; boundary=Other").await, None);
         assert_eq!(multipart_field(Bytes::new(), "multipart/form-data").await, None);
+    }
+
+    #[tokio::test]
+    async fn multipart_field_is_read_as_utf8_whatever_its_charset() {
+        let field = |content_type: &str, value: &[u8]| {
+            let mut body = format!(
+                "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .into_bytes();
+            body.extend_from_slice(value);
+            body.extend_from_slice(b"\r\n--XyZ--\r\n");
+            multipart_field(Bytes::from(body), "multipart/form-data; boundary=XyZ")
+        };
+        assert_eq!(field("text/plain; charset=iso-8859-1", b"TOKEN").await.as_deref(), Some("TOKEN"));
+        // Not UTF-8 (Latin-1 "é"): no token, so the request is refused as one without a token.
+        assert_eq!(field("text/plain; charset=iso-8859-1", b"TOK\xe9N").await, None);
     }
 }
