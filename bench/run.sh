@@ -83,7 +83,9 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   say "building the login example (release) in the root workspace"
   # HTTP/1.1 only, like every peer here (axum's and actix-web's HTTP/2 features are off in bench/):
   # our default `http2` feature would add h2c code the benchmark never uses.
-  cargo build --release --example login --example jwt --no-default-features --quiet
+  cargo build --release --example login --no-default-features --quiet
+  # The jwt example with the one default feature it needs (each app is built with what it uses).
+  cargo build --release --example jwt --no-default-features --features jwt --quiet
   case " $APPS " in
     *" ravyn@"*)
       say "building the login example with the store features (release) in $CARGO_TARGET_DIR/stores"

@@ -37,6 +37,7 @@ pub use ravyn_macros::{delete, get, patch, post, put, route};
 pub mod config {
     #[cfg(feature = "openapi")]
     pub use ravyn_core::openapi::OpenAPIConfig;
+    #[cfg(feature = "jwt")]
     pub use ravyn_core::ravyn_auth::{Algorithm, JWTConfig, JWTConfigError};
     pub use ravyn_core::ravyn_session::{CookieFormat, SameSite, SessionConfig, SessionConfigError};
     pub use ravyn_core::{CORSConfig, CSRFConfig, StaticFilesConfig};
@@ -45,7 +46,8 @@ pub mod config {
 /// JWT tokens: the [`JwtManager`](jwt::JwtManager) that issues, verifies, refreshes and revokes
 /// them, the [`Token`](jwt::Token) claims, errors, token stores and clocks (`ravyn-auth`). The
 /// web side (the identity step, [`AuthUser`](auth::AuthUser), [`Claims`](auth::Claims),
-/// permissions) is in [`auth`].
+/// permissions) is in [`auth`]. Feature `jwt`, on by default.
+#[cfg(feature = "jwt")]
 pub mod jwt {
     #[cfg(feature = "redis")]
     pub use ravyn_core::ravyn_auth::RedisTokenStore;
@@ -90,9 +92,9 @@ pub mod testing {
 
 /// The names most apps import: `use ravyn::prelude::*;`.
 pub mod prelude {
-    pub use crate::auth::{
-        AllowAny, AuthUser, Claims, DenyAll, IsAuthenticated, IsAuthenticatedOrReadOnly, Permission,
-    };
+    #[cfg(feature = "jwt")]
+    pub use crate::auth::Claims;
+    pub use crate::auth::{AllowAny, AuthUser, DenyAll, IsAuthenticated, IsAuthenticatedOrReadOnly, Permission};
     pub use crate::{
         delete, get, patch, post, put, route, Gateway, HTTPException, Include, IntoResponse, Json, Ravyn, Redirect,
         Request, Response, Settings,
@@ -107,12 +109,13 @@ pub mod __private {
 }
 
 // The user documentation in `docs/` and the README, compiled (and, unless marked `no_run`, run)
-// by `cargo test --doc -p ravyn`, so the docs cannot drift from the code.
+// by `cargo test --doc -p ravyn`, so the docs cannot drift from the code. Pages with bearer-token
+// examples need the `jwt` feature (on by default, and in `--all-features`, as CI runs the tests).
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoc;
 
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "jwt"))]
 #[doc = include_str!("../docs/index.md")]
 pub struct IndexDoc;
 
@@ -128,7 +131,7 @@ pub struct ResponsesDoc;
 #[doc = include_str!("../docs/exceptions.md")]
 pub struct ExceptionsDoc;
 
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "jwt"))]
 #[doc = include_str!("../docs/settings.md")]
 pub struct SettingsDoc;
 
@@ -161,15 +164,15 @@ pub struct CsrfDoc;
 #[doc = include_str!("../docs/configurations/cors.md")]
 pub struct CorsDoc;
 
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "jwt"))]
 #[doc = include_str!("../docs/configurations/jwt.md")]
 pub struct JwtConfigDoc;
 
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "jwt"))]
 #[doc = include_str!("../docs/permissions.md")]
 pub struct PermissionsDoc;
 
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "jwt"))]
 #[doc = include_str!("../docs/security.md")]
 pub struct SecurityDoc;
 

@@ -4,6 +4,7 @@
 //! revocation), RFC 6750 challenges on every 401, malformed and oversized headers, permissions at
 //! every level for token and session users, and the identity step's cost rules.
 
+#![cfg(feature = "jwt")]
 #![allow(clippy::unwrap_used)] // a test that cannot unwrap has failed
 
 mod common;

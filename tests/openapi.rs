@@ -1,7 +1,8 @@
 //! The OpenAPI document: one test per rule of issue 13, read from `app.openapi_json()` (the bytes
 //! the app serves) and, where serving is the point, over real HTTP.
 
-#![cfg(feature = "openapi")]
+// The `jwt` example's document and the bearer-token schemes need the `jwt` feature too.
+#![cfg(all(feature = "openapi", feature = "jwt"))]
 
 mod common;
 #[path = "../examples/jwt/app.rs"]

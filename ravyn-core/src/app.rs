@@ -160,6 +160,7 @@ pub struct RavynBuilder {
     csrf_config: Option<CSRFConfig>,
     cors_config: Option<CORSConfig>,
     static_files: Vec<crate::StaticFilesConfig>,
+    #[cfg(feature = "jwt")]
     jwt_config: Option<ravyn_auth::JWTConfig>,
     user_loader: Option<Arc<dyn DynUserLoader>>,
     permissions: Vec<ArcPermission>,
@@ -209,6 +210,7 @@ impl Ravyn {
     /// let token = app.jwt().unwrap().issue_access("1", &ravyn_auth::NoClaims {}).unwrap();
     /// assert_eq!(token.split('.').count(), 3);
     /// ```
+    #[cfg(feature = "jwt")]
     pub fn jwt(&self) -> Option<&ravyn_auth::JwtManager> {
         self.inner.builtins.identity.as_ref().and_then(IdentityStep::jwt)
     }
@@ -576,6 +578,7 @@ impl RavynBuilder {
     /// let error = Ravyn::builder().jwt_config(JWTConfig::new("too-short")).build().unwrap_err();
     /// assert!(error.to_string().starts_with("invalid jwt_config.signing_key"));
     /// ```
+    #[cfg(feature = "jwt")]
     pub fn jwt_config(mut self, config: ravyn_auth::JWTConfig) -> Self {
         self.jwt_config = Some(config);
         self
@@ -772,6 +775,7 @@ impl RavynBuilder {
         }
         let session_config = self.session_config.or_else(|| settings.session_config());
         let sessions = session_config.map(SessionManager::new).transpose()?.map(SessionStep::new);
+        #[cfg(feature = "jwt")]
         let jwt = self.jwt_config.or_else(|| settings.jwt_config()).map(ravyn_auth::JwtManager::new).transpose()?;
         #[cfg(feature = "openapi")]
         let openapi = if self.enable_openapi.unwrap_or_else(|| settings.enable_openapi()) {
@@ -780,6 +784,7 @@ impl RavynBuilder {
                 config: &openapi_config,
                 app: &self.docs,
                 session_cookie: sessions.as_ref().map(|s| s.manager().cookie_name()),
+                #[cfg(feature = "jwt")]
                 jwt: jwt.as_ref().map(|jwt| {
                     let config = jwt.config();
                     crate::openapi::SecurityScheme::for_jwt(
@@ -787,6 +792,8 @@ impl RavynBuilder {
                         config.get_auth_header_types(),
                     )
                 }),
+                #[cfg(not(feature = "jwt"))]
+                jwt: None,
                 user_loader: self.user_loader.is_some(),
             };
             let document = crate::openapi::document::build(&sources, &flat);
@@ -814,10 +821,13 @@ impl RavynBuilder {
         let cors = self.cors_config.or_else(|| settings.cors_config());
         let cors = cors.map(|c| CorsStep::new(&c)).transpose()?;
         let csrf = self.csrf_config.or_else(|| settings.csrf_config()).map(|c| CsrfStep::new(&c)).transpose()?;
+        #[cfg(feature = "jwt")]
         let identity = match (jwt, self.user_loader) {
             (None, None) => None,
             (jwt, loader) => Some(IdentityStep::new(jwt, loader)?),
         };
+        #[cfg(not(feature = "jwt"))]
+        let identity = self.user_loader.map(|loader| IdentityStep::new(Some(loader)));
         let mut hooks = self.hooks;
         hooks.extend_from_settings(settings);
         Ok(Ravyn {
@@ -871,10 +881,12 @@ mod tests {
             .routes(vec![Gateway::new(Hello).permission(crate::auth::IsAuthenticated)])
             .session_config(SessionConfig::new("a-long-random-secret-of-at-least-32-bytes"))
             .csrf_config(crate::CSRFConfig::new("a-long-random-secret-of-at-least-32-bytes"))
-            .cors_config(crate::CORSConfig::new())
-            .jwt_config(ravyn_auth::JWTConfig::new("a-long-random-secret-of-at-least-32-bytes"))
-            .build()
-            .unwrap();
+            .cors_config(crate::CORSConfig::new());
+        #[cfg(feature = "jwt")]
+        let app = app.jwt_config(ravyn_auth::JWTConfig::new("a-long-random-secret-of-at-least-32-bytes"));
+        #[cfg(not(feature = "jwt"))]
+        let app = app.user_loader(|_: crate::auth::Credentials| async { Ok(None::<()>) });
+        let app = app.build().unwrap();
         let future = app.handle(Request::builder().uri("/hello").build());
         let size = std::mem::size_of_val(&future);
         assert!(size <= 1024, "with every step on, app.handle's future is {size} bytes");

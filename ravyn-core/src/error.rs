@@ -74,6 +74,7 @@ impl From<ravyn_session::SessionConfigError> for ConfigError {
     }
 }
 
+#[cfg(feature = "jwt")]
 impl From<ravyn_auth::JWTConfigError> for ConfigError {
     fn from(error: ravyn_auth::JWTConfigError) -> Self {
         ConfigError::Jwt { field: error.field(), reason: error.reason().to_owned() }

@@ -46,6 +46,7 @@ pub use exception::{HTTPException, NotAuthorized, NotFound, PermissionDenied};
 pub use extract::FromRequest;
 pub use handler::{BoxFuture, Handler};
 pub use middleware::{ArcMiddleware, Middleware, Next};
+#[cfg(feature = "jwt")]
 pub use ravyn_auth;
 pub use request::{PathParams, Request};
 pub use response::{Html, IntoResponse, Json, Redirect, Response};

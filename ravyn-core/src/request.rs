@@ -60,6 +60,7 @@ pub(crate) struct RequestContext {
     /// Set by the identity step: who is calling.
     pub(crate) identity: Option<crate::auth::Identity>,
     /// Set by the identity step when the app has a `jwt_config`.
+    #[cfg(feature = "jwt")]
     pub(crate) jwt: Option<ravyn_auth::JwtManager>,
 }
 

@@ -99,6 +99,7 @@ pub trait Settings: Send + Sync + 'static {
     /// let app = Ravyn::builder().settings_module(AppSettings).build().unwrap();
     /// assert_eq!(app.jwt().unwrap().config().get_access_token_lifetime(), 600);
     /// ```
+    #[cfg(feature = "jwt")]
     fn jwt_config(&self) -> Option<ravyn_auth::JWTConfig> {
         None
     }

@@ -159,6 +159,7 @@ impl TestClient {
     /// assert!(client.app().jwt().unwrap().verify_access::<NoClaims>(&token).is_ok());
     /// # }
     /// ```
+    #[cfg(feature = "jwt")]
     pub fn mint_token<C: serde::Serialize>(&self, subject: &str, claims: &C) -> String {
         let jwt = self.app.jwt().expect("mint_token needs an app built with jwt_config(...)");
         jwt.issue_access(subject, claims).unwrap_or_else(|error| panic!("mint_token: {error}"))
@@ -170,6 +171,7 @@ impl TestClient {
     /// # Panics
     ///
     /// When the app has no `jwt_config`.
+    #[cfg(feature = "jwt")]
     pub fn mint_pair<C: serde::Serialize>(&self, subject: &str, claims: &C) -> ravyn_auth::TokenPair {
         let jwt = self.app.jwt().expect("mint_pair needs an app built with jwt_config(...)");
         jwt.issue_pair(subject, claims).unwrap_or_else(|error| panic!("mint_pair: {error}"))
@@ -177,7 +179,7 @@ impl TestClient {
 
     /// A clock stopped at the current time, to give to `JWTConfig::clock` (and
     /// `SessionConfig::clock`) before building the app; the test then moves it with
-    /// [`advance`](ravyn_auth::ManualClock::advance) or [`set`](ravyn_auth::ManualClock::set)
+    /// [`advance`](ravyn_session::ManualClock::advance) or [`set`](ravyn_session::ManualClock::set)
     /// to reach an expiry to the second.
     ///
     /// ```
@@ -199,9 +201,9 @@ impl TestClient {
     /// assert!(jwt.verify_access::<NoClaims>(&token).is_err());
     /// # }
     /// ```
-    pub fn freeze_clock() -> Arc<ravyn_auth::ManualClock> {
-        use ravyn_auth::Clock;
-        Arc::new(ravyn_auth::ManualClock::new(ravyn_auth::SystemClock.now()))
+    pub fn freeze_clock() -> Arc<ravyn_session::ManualClock> {
+        use ravyn_session::Clock;
+        Arc::new(ravyn_session::ManualClock::new(ravyn_session::SystemClock.now()))
     }
 
     fn store_cookies(&self, headers: &HeaderMap) {

@@ -1,7 +1,7 @@
-//! The identity step: who is calling. It reads the configured header (`Authorization` by default)
-//! and verifies a bearer token with the app's [`JwtManager`]; without a token it falls back to the
-//! session; then the application's user loader turns what was found ([`Credentials`]) into its
-//! user. The outcome is the request's [`Identity`], which [`AuthUser`](super::AuthUser),
+//! The identity step: who is calling. With the `jwt` feature it reads the configured header
+//! (`Authorization` by default) and verifies a bearer token with the app's `JwtManager`; without a
+//! token it falls back to the session; then the application's user loader turns what was found
+//! ([`Credentials`]) into its user. The outcome is the request's [`Identity`], which [`AuthUser`](super::AuthUser),
 //! [`Claims`](super::Claims), `request.user()` and the permissions read.
 //!
 //! It runs only for routes that need the caller ([`Needs::USER`]: an identity argument, a
@@ -16,10 +16,16 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use http::header::WWW_AUTHENTICATE;
-use http::{HeaderName, HeaderValue};
-use ravyn_auth::{AuthError, AuthErrorKind, JwtManager, Token};
+#[cfg(feature = "jwt")]
+use http::HeaderName;
+use http::HeaderValue;
+#[cfg(feature = "jwt")]
+use ravyn_auth::{AuthErrorKind, JwtManager, Token};
 use ravyn_session::Session;
+#[cfg(feature = "jwt")]
 use serde::de::DeserializeOwned;
+
+use super::failure::AuthFailure;
 
 use crate::handler::BoxFuture;
 use crate::pipeline::{Flow, Rest, Step};
@@ -30,6 +36,7 @@ use crate::HTTPException;
 
 /// A verified access token: Ravyn's claims, and the application's own as JSON (read them typed
 /// with [`Claims<C>`](super::Claims) or [`Identity::claims`]).
+#[cfg(feature = "jwt")]
 pub type VerifiedToken = Token<serde_json::Value>;
 
 /// What the identity step found for the app's user loader to turn into a user.
@@ -38,6 +45,7 @@ pub type VerifiedToken = Token<serde_json::Value>;
 /// use ravyn_core::auth::Credentials;
 /// fn user_id(credentials: &Credentials) -> Option<u64> {
 ///     match credentials {
+///         # #[cfg(feature = "jwt")]
 ///         Credentials::Token(_) => credentials.subject()?.parse().ok(),
 ///         Credentials::Session(session) => session.get::<u64>("user_id").ok().flatten(),
 ///         _ => None,
@@ -50,6 +58,7 @@ pub type VerifiedToken = Token<serde_json::Value>;
 pub enum Credentials {
     /// A verified access token (signature, algorithm, `kid`, `exp`/`nbf`, `iss`/`aud`, type; and
     /// revocation when the config sets `check_revocation`).
+    #[cfg(feature = "jwt")]
     Token(Arc<VerifiedToken>),
     /// No token was sent: the request's session, loaded and not empty (only when the app has a
     /// `session_config`).
@@ -66,12 +75,14 @@ impl Credentials {
     /// ```
     pub fn subject(&self) -> Option<&str> {
         match self {
+            #[cfg(feature = "jwt")]
             Credentials::Token(token) => token.sub.as_deref(),
             Credentials::Session(_) => None,
         }
     }
 
     /// The verified token, if the caller sent one.
+    #[cfg(feature = "jwt")]
     pub fn token(&self) -> Option<&VerifiedToken> {
         match self {
             Credentials::Token(token) => Some(token),
@@ -83,6 +94,7 @@ impl Credentials {
     pub fn session(&self) -> Option<&Session> {
         match self {
             Credentials::Session(session) => Some(session),
+            #[cfg(feature = "jwt")]
             Credentials::Token(_) => None,
         }
     }
@@ -133,29 +145,37 @@ where
 /// [`AuthUser<U>`](super::AuthUser) and [`Claims<C>`](super::Claims).
 #[derive(Clone)]
 pub struct Identity {
+    #[cfg(feature = "jwt")]
     pub(super) token: Option<Arc<VerifiedToken>>,
     user: Option<LoadedUser>,
     user_type: &'static str,
     /// Why the caller is not authenticated; `None` when it is.
-    failure: Option<Arc<AuthError>>,
+    failure: Option<Arc<AuthFailure>>,
     /// Whether a 401 carries a `WWW-Authenticate: Bearer` challenge (the app reads bearer tokens).
     challenge: bool,
 }
 
 impl fmt::Debug for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Identity")
-            .field("authenticated", &self.is_authenticated())
-            .field("subject", &self.token.as_ref().and_then(|t| t.sub.as_deref()))
-            .field("user", &self.user.as_ref().map(|_| self.user_type))
-            .field("failure", &self.failure.as_ref().map(|f| f.kind()))
-            .finish()
+        let mut debug = f.debug_struct("Identity");
+        debug.field("authenticated", &self.is_authenticated());
+        #[cfg(feature = "jwt")]
+        debug.field("subject", &self.token.as_ref().and_then(|t| t.sub.as_deref()));
+        debug.field("user", &self.user.as_ref().map(|_| self.user_type));
+        debug.field("failure", &self.failure.as_ref().map(|f| f.reason())).finish()
     }
 }
 
 impl Identity {
-    fn anonymous(challenge: bool, failure: AuthError) -> Self {
-        Identity { token: None, user: None, user_type: "", failure: Some(Arc::new(failure)), challenge }
+    fn anonymous(challenge: bool, failure: AuthFailure) -> Self {
+        Identity {
+            #[cfg(feature = "jwt")]
+            token: None,
+            user: None,
+            user_type: "",
+            failure: Some(Arc::new(failure)),
+            challenge,
+        }
     }
 
     /// Whether the caller is authenticated: a valid token was sent (and, with a user loader, its
@@ -165,6 +185,7 @@ impl Identity {
     }
 
     /// The verified token the caller sent, if any.
+    #[cfg(feature = "jwt")]
     pub fn token(&self) -> Option<&VerifiedToken> {
         self.token.as_deref()
     }
@@ -177,11 +198,12 @@ impl Identity {
     /// The token's application claims as `C`. A token whose claims do not fit `C` is the client's
     /// bad token: 401 `invalid_token`, never a 422 or 500. No token: the 401 of
     /// [`unauthenticated`](Self::unauthenticated).
+    #[cfg(feature = "jwt")]
     pub fn claims<C: DeserializeOwned>(&self) -> Result<C, HTTPException> {
         let Some(token) = &self.token else { return Err(self.unauthenticated()) };
         C::deserialize(&token.claims).map_err(|error| {
             tracing::debug!(%error, "token claims do not fit the handler's type");
-            auth_exception(&AuthError::invalid("application claims of the wrong type"), self.challenge)
+            auth_exception(&AuthFailure::invalid("application claims of the wrong type"), self.challenge)
         })
     }
 
@@ -191,7 +213,7 @@ impl Identity {
     pub fn unauthenticated(&self) -> HTTPException {
         match &self.failure {
             Some(failure) => auth_exception(failure, self.challenge),
-            None => auth_exception(&AuthError::missing(), self.challenge),
+            None => auth_exception(&AuthFailure::missing(), self.challenge),
         }
     }
 
@@ -202,7 +224,7 @@ impl Identity {
 
 /// The response for an authentication failure: its fixed status and detail, and its challenge
 /// when `challenge` is on. The failure's cause is logged, never sent.
-pub(crate) fn auth_exception(error: &AuthError, challenge: bool) -> HTTPException {
+pub(crate) fn auth_exception(error: &AuthFailure, challenge: bool) -> HTTPException {
     if error.status() >= 500 {
         tracing::error!(reason = error.reason(), source = ?std::error::Error::source(error), "authentication failed");
     } else {
@@ -225,8 +247,9 @@ pub(crate) fn auth_exception(error: &AuthError, challenge: bool) -> HTTPExceptio
 /// assert_eq!(response.status_code(), 401);
 /// assert_eq!(response.headers()["www-authenticate"], "Bearer");
 /// ```
-impl From<AuthError> for HTTPException {
-    fn from(error: AuthError) -> Self {
+#[cfg(feature = "jwt")]
+impl From<ravyn_auth::AuthError> for HTTPException {
+    fn from(error: ravyn_auth::AuthError) -> Self {
         auth_exception(&error, true)
     }
 }
@@ -234,11 +257,13 @@ impl From<AuthError> for HTTPException {
 /// Installed by `jwt_config(...)` and/or `user_loader(...)`; between CSRF and the app's middleware
 /// (ARCHITECTURE.md, "The built-in steps").
 pub(crate) struct IdentityStep {
+    #[cfg(feature = "jwt")]
     jwt: Option<(JwtManager, HeaderName)>,
     loader: Option<Arc<dyn DynUserLoader>>,
 }
 
 impl IdentityStep {
+    #[cfg(feature = "jwt")]
     pub(crate) fn new(
         jwt: Option<JwtManager>,
         loader: Option<Arc<dyn DynUserLoader>>,
@@ -258,19 +283,45 @@ impl IdentityStep {
         Ok(IdentityStep { jwt, loader })
     }
 
+    /// Without the `jwt` feature the identity is the session's, through the user loader.
+    #[cfg(not(feature = "jwt"))]
+    pub(crate) fn new(loader: Option<Arc<dyn DynUserLoader>>) -> Self {
+        IdentityStep { loader }
+    }
+
+    #[cfg(feature = "jwt")]
     pub(crate) fn jwt(&self) -> Option<&JwtManager> {
         self.jwt.as_ref().map(|(jwt, _)| jwt)
+    }
+
+    /// Whether a 401 carries a `WWW-Authenticate: Bearer` challenge: the app reads bearer tokens.
+    fn challenges(&self) -> bool {
+        #[cfg(feature = "jwt")]
+        return self.jwt.is_some();
+        #[cfg(not(feature = "jwt"))]
+        false
     }
 
     /// Whether finding the identity may await (a user loader, a revocation check, a session to
     /// load): then it runs in a boxed future; otherwise it is a plain function call.
     fn awaits(&self) -> bool {
-        self.loader.is_some() || self.jwt.as_ref().is_some_and(|(jwt, _)| jwt.checks_revocation())
+        #[cfg(feature = "jwt")]
+        if self.jwt.as_ref().is_some_and(|(jwt, _)| jwt.checks_revocation()) {
+            return true;
+        }
+        self.loader.is_some()
     }
 
     /// The identity without awaiting anything: the token's signature and claims only.
+    #[cfg(not(feature = "jwt"))]
+    fn identify_now(&self, _request: &Request) -> Identity {
+        Identity::anonymous(false, AuthFailure::missing())
+    }
+
+    /// The identity without awaiting anything: the token's signature and claims only.
+    #[cfg(feature = "jwt")]
     fn identify_now(&self, request: &Request) -> Identity {
-        let Some((jwt, header)) = &self.jwt else { return Identity::anonymous(false, AuthError::missing()) };
+        let Some((jwt, header)) = &self.jwt else { return Identity::anonymous(false, AuthFailure::missing()) };
         let verified = jwt.verify_bearer::<serde_json::Value>(request.headers().get(header).map(HeaderValue::as_bytes));
         match verified {
             Ok(token) => {
@@ -283,18 +334,26 @@ impl IdentityStep {
     /// The identity, awaiting what it must: the revocation check, the session's record, the user
     /// loader. `Err` is the response to send instead (a store or a loader that failed).
     async fn identify(&self, request: &Request) -> Result<Identity, Response> {
-        let challenge = self.jwt.is_some();
+        let challenge = self.challenges();
         // Why the caller is not authenticated, until it is: boxed into the identity only then
         // (an authenticated request allocates no error).
-        let mut failure = Some(AuthError::missing());
-        let mut token = None;
-        let done = move |token, failure: Option<AuthError>| Identity {
-            token,
+        #[cfg(feature = "jwt")]
+        let mut failure = Some(AuthFailure::missing());
+        #[cfg(not(feature = "jwt"))]
+        let failure = Some(AuthFailure::missing());
+        #[cfg(feature = "jwt")]
+        let mut token: Option<Arc<VerifiedToken>> = None;
+        #[cfg(not(feature = "jwt"))]
+        let token: Option<std::convert::Infallible> = None;
+        let done = move |_token, failure: Option<AuthFailure>| Identity {
+            #[cfg(feature = "jwt")]
+            token: _token,
             user: None,
             user_type: "",
             failure: failure.map(Arc::new),
             challenge,
         };
+        #[cfg(feature = "jwt")]
         if let Some((jwt, header)) = &self.jwt {
             match jwt
                 .authenticate_bearer::<serde_json::Value>(request.headers().get(header).map(HeaderValue::as_bytes))
@@ -320,12 +379,16 @@ impl IdentityStep {
         }
         let Some(loader) = &self.loader else { return Ok(done(token, failure)) };
         let credentials = match &token {
+            #[cfg(feature = "jwt")]
             Some(token) => Credentials::Token(token.clone()),
+            #[cfg(not(feature = "jwt"))]
+            Some(never) => match *never {},
             None => match self.session_credentials(request).await? {
                 Some(credentials) => credentials,
                 None => return Ok(done(None, failure)),
             },
         };
+        #[cfg(feature = "jwt")]
         let from_token = token.is_some();
         match loader.load(credentials).await {
             Ok(Some(user)) => {
@@ -335,10 +398,11 @@ impl IdentityStep {
                 Ok(identity)
             }
             // A valid token whose subject is no longer a user (deleted, disabled): not authenticated.
+            #[cfg(feature = "jwt")]
             Ok(None) if from_token => {
-                Ok(done(token, Some(AuthError::invalid("the token's subject is not a known user"))))
+                Ok(done(token, Some(AuthFailure::invalid("the token's subject is not a known user"))))
             }
-            Ok(None) => Ok(done(token, Some(AuthError::missing()))),
+            Ok(None) => Ok(done(token, Some(AuthFailure::missing()))),
             Err(exception) => Err(exception.into_response()),
         }
     }
@@ -372,7 +436,10 @@ impl Step for IdentityStep {
         };
         let context = request.context_mut();
         context.identity = Some(identity);
-        context.jwt = self.jwt().cloned();
+        #[cfg(feature = "jwt")]
+        {
+            context.jwt = self.jwt().cloned();
+        }
         rest.run(request).await
     }
 }
@@ -406,6 +473,7 @@ impl Request {
     /// The app's [`JwtManager`], to issue, refresh and revoke tokens; `None` when the app has no
     /// `jwt_config` or the route does not need the caller. Handlers usually take a `JwtManager`
     /// argument instead.
+    #[cfg(feature = "jwt")]
     pub fn jwt(&self) -> Option<&JwtManager> {
         self.context().jwt.as_ref()
     }

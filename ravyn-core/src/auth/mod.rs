@@ -1,6 +1,6 @@
 //! Authentication and permissions in the web layer: the identity step (who is calling, from a
-//! bearer token or the session), the typed arguments that read it ([`AuthUser`], [`Claims`], the
-//! [`JwtManager`](ravyn_auth::JwtManager) itself), and [`Permission`]s checked before binding.
+//! bearer token or the session), the typed arguments that read it ([`AuthUser`], `Claims`, the
+//! `JwtManager` itself, with the `jwt` feature), and [`Permission`]s checked before binding.
 //!
 //! The token rules (algorithm pinning, expiry, key rotation, refresh families, revocation) live in
 //! `ravyn-auth`; this module only reads the configured header, hands its bytes over, and turns the
@@ -8,6 +8,7 @@
 //! stated once, in ARCHITECTURE.md ("The built-in steps").
 //!
 //! ```
+//! # #[cfg(feature = "jwt")] {
 //! use ravyn_core::auth::{AuthUser, Credentials, IsAuthenticated};
 //! use ravyn_core::{Ravyn, testing::TestClient};
 //! use ravyn_auth::JWTConfig;
@@ -24,17 +25,25 @@
 //!     .build()
 //!     .unwrap();
 //! assert!(app.jwt().is_some());
+//! # }
 //! ```
 
 mod extract;
+mod failure;
 mod identity;
 mod permission;
+#[cfg(feature = "jwt")]
+mod token;
 
-pub use extract::{AuthUser, Claims};
-pub use identity::{Credentials, Identity, VerifiedToken};
+pub use extract::AuthUser;
+#[cfg(feature = "jwt")]
+pub use identity::VerifiedToken;
+pub use identity::{Credentials, Identity};
 pub use permission::{
     AllowAny, ArcPermission, Builtin, DenyAll, IsAuthenticated, IsAuthenticatedOrReadOnly, Permission,
 };
+#[cfg(feature = "jwt")]
+pub use token::Claims;
 
 pub(crate) use identity::{DynUserLoader, IdentityStep, UserLoaderFn};
 #[cfg(feature = "openapi")]

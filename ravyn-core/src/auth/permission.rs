@@ -284,7 +284,7 @@ fn refusal(request: &Request, permission: &str) -> HTTPException {
     match request.identity() {
         Some(identity) if identity.is_authenticated() => PermissionDenied::new().into(),
         Some(identity) => identity.unauthenticated(),
-        None => HTTPException::new(http::StatusCode::UNAUTHORIZED, ravyn_auth::AuthError::missing().detail()),
+        None => HTTPException::new(http::StatusCode::UNAUTHORIZED, super::failure::AuthFailure::missing().detail()),
     }
 }
 

@@ -428,6 +428,7 @@ impl SecurityScheme {
     /// How an app with a `jwt_config` reads tokens: HTTP bearer (format JWT) from
     /// `Authorization: Bearer ...`, as configured by default; an API key in the configured header,
     /// described, for another header or other schemes (`auth_header_types`).
+    #[cfg(feature = "jwt")]
     pub(crate) fn for_jwt(header: &str, types: &[String]) -> Self {
         if header.eq_ignore_ascii_case("authorization") && types.iter().any(|t| t.eq_ignore_ascii_case("bearer")) {
             return SecurityScheme::http_bearer(Some("JWT"));
@@ -445,7 +446,7 @@ impl SecurityScheme {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "jwt"))]
 mod tests {
     use super::SecurityScheme;
     use serde_json::json;
