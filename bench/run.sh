@@ -460,7 +460,8 @@ $(cat "$TARGETS")
   \`HttpServer::workers(2)\` for actix-web), so the frameworks share one core the same way; wrk runs
   pinned to CPU $WRK_CPU. Loopback only (127.0.0.1), HTTP/1.1 keep-alive.
 - Every app is built HTTP/1.1-only with cargo's default release profile: ours with
-  \`--no-default-features\` (its default \`http2\` feature adds h2c), axum without its opt-in
+  \`--no-default-features\` (its default \`http2\` feature adds h2c, \`openapi\` the document's routes, \`jwt\`
+  the bearer-token code; the jwt example with \`--features jwt\`), axum without its opt-in
   \`http2\` feature, actix-web with \`default-features = false\` (no \`http2\`).
 - All the servers are started once; each round runs every scenario against each app in turn
   (\`$APPS\`; an app that does not serve a scenario is skipped), so drifts in the machine's load hit every app alike. A $WARMUP warm-up run per
