@@ -343,6 +343,8 @@ impl IdentityStep {
         let failure = Some(AuthFailure::missing());
         #[cfg(feature = "jwt")]
         let mut token: Option<Arc<VerifiedToken>> = None;
+        // Without tokens there is never one: `Infallible` keeps one text of the steps below for
+        // both builds, the token's arms proven unreachable by the type.
         #[cfg(not(feature = "jwt"))]
         let token: Option<std::convert::Infallible> = None;
         let done = move |_token, failure: Option<AuthFailure>| Identity {
