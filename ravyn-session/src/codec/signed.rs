@@ -76,13 +76,14 @@ impl SignedFormat {
     }
 
     pub(crate) fn open(&self, name: &str, value: &str) -> Result<Opened, DecodeError> {
+        // Three cuts from the right, then one check that the payload holds no dot: the same
+        // layout check as splitting on every dot, without `str::Split`'s per-part machinery.
         let (signed, sig) = value.rsplit_once('.').ok_or(DecodeError::Malformed(LAYOUT))?;
-        let mut parts = signed.split('.');
-        let (Some(payload), Some(issued), Some(created), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (rest, created) = signed.rsplit_once('.').ok_or(DecodeError::Malformed(LAYOUT))?;
+        let (payload, issued) = rest.rsplit_once('.').ok_or(DecodeError::Malformed(LAYOUT))?;
+        if payload.as_bytes().contains(&b'.') {
             return Err(DecodeError::Malformed(LAYOUT));
-        };
+        }
         // Decoded on the stack: an HMAC-SHA256 tag is 32 bytes, so a signature that does not fit
         // 64 cannot verify whatever it holds.
         let mut tag = [0u8; 64];

@@ -326,3 +326,42 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn parse_decimal_takes_plain_digits_only() {
+    assert_eq!(parse_decimal("0"), Some(0));
+    assert_eq!(parse_decimal("1700000000"), Some(T));
+    assert_eq!(parse_decimal("007"), Some(7));
+    assert_eq!(parse_decimal("18446744073709551615"), Some(u64::MAX));
+    for rejected in [
+        "",
+        "18446744073709551616",
+        "99999999999999999999",
+        "000000000000000000001",
+        "+1",
+        "-1",
+        " 1",
+        "1 ",
+        "1_0",
+        "١",
+        "1.5",
+        "/",
+        ":",
+    ] {
+        assert_eq!(parse_decimal(rejected), None, "{rejected:?}");
+    }
+}
+
+proptest! {
+    #[test]
+    fn parse_decimal_agrees_with_str_parse_on_digit_strings(s in "[0-9]{1,22}") {
+        let expected = if s.len() > 20 { None } else { s.parse::<u64>().ok() };
+        prop_assert_eq!(parse_decimal(&s), expected);
+    }
+
+    #[test]
+    fn parse_decimal_rejects_any_non_digit(prefix in "[0-9]{0,5}", bad in any::<char>().prop_filter("not a digit", |c| !c.is_ascii_digit()), suffix in "[0-9]{0,5}") {
+        let s = format!("{prefix}{bad}{suffix}");
+        prop_assert_eq!(parse_decimal(&s), None);
+    }
+}

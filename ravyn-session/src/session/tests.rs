@@ -245,3 +245,47 @@ fn the_raw_value_token_is_refused_as_a_key_anywhere() {
     // A key that merely contains it is fine.
     s.insert(format!("{TOKEN}x"), serde_json::json!({"a": TOKEN})).unwrap();
 }
+
+/// A loader that returns the map it holds.
+struct MapLoader(Map<String, Value>);
+
+impl Load for MapLoader {
+    fn load(&self, _: IncomingCookie) -> Option<Decoded> {
+        Some(Decoded { data: self.0.clone(), issued_at: 10, created_at: Some(5), key_index: 0 })
+    }
+}
+
+#[test]
+fn lookups_agree_below_and_past_the_scan_limit() {
+    // `find` compares keys one by one up to SCAN_LIMIT and hashes past it: both paths must see
+    // every key and miss absent ones (prefixes and extensions of present ones among them); an
+    // insert must change the session only when the value differs, and keep the key's position.
+    for len in 0..=SCAN_LIMIT + 3 {
+        let data: Map<String, Value> = (0..len).map(|n| (format!("key{n}"), json!(n))).collect();
+        let session = || Session::pending(IncomingCookie::One("c".to_owned()), Arc::new(MapLoader(data.clone())));
+        let s = session();
+        for n in 0..len {
+            assert_eq!(s.get::<usize>(&format!("key{n}")).unwrap(), Some(n), "key{n} of {len}");
+            assert!(s.contains_key(&format!("key{n}")));
+        }
+        for absent in ["key", "ke", "", "KEY0", &format!("key{len}"), "key00"] {
+            assert_eq!(s.get_value(absent), None, "{absent:?} of {len}");
+            assert!(!s.contains_key(absent), "{absent:?} of {len}");
+        }
+        assert!(!s.was_changed());
+        for n in 0..len {
+            s.insert(format!("key{n}"), n).unwrap();
+        }
+        assert!(!s.was_changed(), "the same values again change nothing ({len} keys)");
+        if len > 0 {
+            s.insert("key0", "new").unwrap();
+            assert!(s.was_changed());
+            assert_eq!(s.keys().first().map(String::as_str), Some("key0"), "an update keeps the position");
+            assert_eq!(s.get::<String>("key0").unwrap().as_deref(), Some("new"));
+        }
+        let s = session();
+        s.insert("added", 1).unwrap();
+        assert!(s.was_changed());
+        assert_eq!(s.keys().last().map(String::as_str), Some("added"));
+    }
+}
