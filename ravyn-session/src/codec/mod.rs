@@ -42,6 +42,7 @@ mod signed;
 use ring::hkdf;
 use serde_json::{Map, Value};
 
+use crate::base64url;
 use crate::config::{CookieFormat, SessionConfig};
 
 /// How far in the future (seconds) a cookie's issue time may be before it is rejected: tolerance for
@@ -183,11 +184,21 @@ pub enum EncodeError {
 
 /// What a format's decoder hands back once the signature or tag has verified: times not yet checked,
 /// JSON not yet parsed.
-pub(crate) struct Opened {
-    pub(crate) json: Vec<u8>,
+pub(crate) struct Opened<'a> {
+    pub(crate) payload: Payload<'a>,
     pub(crate) issued_at: u64,
     pub(crate) created_at: Option<u64>,
     pub(crate) key_index: usize,
+}
+
+/// A verified cookie's JSON, as its format holds it.
+pub(crate) enum Payload<'a> {
+    /// base64url (no padding) of the JSON, still in the cookie's value: [`Codec::decode`] decodes
+    /// it after the times are checked, onto the stack when it fits, so that reading a usual signed
+    /// cookie allocates nothing for it.
+    Base64Url(&'a str),
+    /// The JSON's bytes.
+    Json(Vec<u8>),
 }
 
 #[derive(Debug)]
@@ -309,15 +320,14 @@ impl Codec {
             _ => err,
         })?;
         self.check_times(&opened, now)?;
-        let data = match serde_json::from_slice::<Value>(&opened.json) {
-            Ok(Value::Object(map)) => map,
-            Ok(_) => return Err(DecodeError::Malformed("payload is not a JSON object")),
-            Err(_) => return Err(DecodeError::Malformed("payload is not valid JSON")),
+        let data = match &opened.payload {
+            Payload::Json(json) => parse_object(json)?,
+            Payload::Base64Url(text) => with_base64url_decoded(text, parse_object)?,
         };
         Ok(Decoded { data, issued_at: opened.issued_at, created_at: opened.created_at, key_index: opened.key_index })
     }
 
-    fn check_times(&self, opened: &Opened, now: u64) -> Result<(), DecodeError> {
+    fn check_times(&self, opened: &Opened<'_>, now: u64) -> Result<(), DecodeError> {
         let issued_at = opened.issued_at;
         if issued_at > now.saturating_add(MAX_FUTURE_SKEW) {
             return Err(DecodeError::FutureDated { issued_at, now });
@@ -370,6 +380,30 @@ where
     K: for<'a> From<hkdf::Okm<'a, L>>,
 {
     crate::derive::derive_key(secret, HKDF_SALT, info, len)
+}
+
+/// The session's JSON object.
+fn parse_object(json: &[u8]) -> Result<Map<String, Value>, DecodeError> {
+    match serde_json::from_slice::<Value>(json) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(DecodeError::Malformed("payload is not a JSON object")),
+        Err(_) => Err(DecodeError::Malformed("payload is not valid JSON")),
+    }
+}
+
+/// Decodes base64url `text` and hands the bytes to `f`: on the stack up to 512 bytes (a usual
+/// session's JSON, decoded without an allocation), on the heap past that.
+fn with_base64url_decoded<R>(text: &str, f: impl FnOnce(&[u8]) -> Result<R, DecodeError>) -> Result<R, DecodeError> {
+    let malformed = || DecodeError::Malformed("payload is not base64url");
+    let len = base64url::decoded_len(text.len()).ok_or_else(malformed)?;
+    let mut stack = [0u8; 512];
+    match stack.get_mut(..len) {
+        Some(out) => {
+            base64url::decode(text.as_bytes(), out).ok_or_else(malformed)?;
+            f(out)
+        }
+        None => f(&base64url::decode_to_vec(text.as_bytes()).ok_or_else(malformed)?),
+    }
 }
 
 /// Appends `n` in decimal: for the numbers in cookies and their headers, without going through

@@ -24,7 +24,7 @@ use base64::Engine;
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
 
-use super::{hkdf_expand, DecodeError, EncodeError, Opened};
+use super::{hkdf_expand, DecodeError, EncodeError, Opened, Payload};
 use crate::base64url;
 use crate::keyring::KeyRing;
 
@@ -77,7 +77,7 @@ impl PrivateFormat {
         Ok(URL_SAFE_NO_PAD.encode(blob))
     }
 
-    pub(crate) fn open(&self, name: &str, value: &str) -> Result<Opened, DecodeError> {
+    pub(crate) fn open(&self, name: &str, value: &str) -> Result<Opened<'static>, DecodeError> {
         let blob = base64url::decode_to_vec(value.as_bytes()).ok_or(DecodeError::Malformed("not base64url"))?;
         if blob.len() < MIN_LEN {
             return Err(DecodeError::Malformed("too short for an encrypted session"));
@@ -95,10 +95,14 @@ impl PrivateFormat {
             if let Ok(plain) = key.open_in_place(nonce, Aad::from(&aad), &mut in_out) {
                 let (times, json) = plain.split_at(TIMES_LEN);
                 let (issued, created) = times.split_at(8);
+                let (issued_at, created_at, json_len) = (be_u64(issued), be_u64(created), json.len());
+                // The JSON moved to the front of the buffer it was decrypted in, not copied out.
+                in_out.truncate(TIMES_LEN + json_len);
+                in_out.drain(..TIMES_LEN);
                 return Ok(Opened {
-                    json: json.to_vec(),
-                    issued_at: be_u64(issued),
-                    created_at: Some(be_u64(created)),
+                    payload: Payload::Json(in_out),
+                    issued_at,
+                    created_at: Some(created_at),
                     key_index,
                 });
             }

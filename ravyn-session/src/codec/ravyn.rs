@@ -27,7 +27,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use ring::{digest, hmac};
 
-use super::{DecodeError, Opened};
+use super::{DecodeError, Opened, Payload};
 use crate::base64url;
 use crate::keyring::KeyRing;
 
@@ -65,7 +65,7 @@ impl RavynFormat {
         value
     }
 
-    pub(crate) fn open(&self, value: &str) -> Result<Opened, DecodeError> {
+    pub(crate) fn open(&self, value: &str) -> Result<Opened<'static>, DecodeError> {
         let value = match value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
             Some(unquoted) => unquoted,
             None => value,
@@ -87,7 +87,7 @@ impl RavynFormat {
         }
         let issued_at = ts.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
         let json = STANDARD.decode(payload).map_err(|_| DecodeError::Malformed("payload is not base64"))?;
-        Ok(Opened { json, issued_at, created_at: None, key_index })
+        Ok(Opened { payload: Payload::Json(json), issued_at, created_at: None, key_index })
     }
 }
 

@@ -24,7 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::hmac;
 
-use super::{hkdf_expand, parse_decimal, DecodeError, Opened};
+use super::{hkdf_expand, parse_decimal, DecodeError, Opened, Payload};
 use crate::base64url;
 use crate::keyring::KeyRing;
 
@@ -75,7 +75,7 @@ impl SignedFormat {
         String::from_utf8(value).unwrap_or_else(|err| String::from_utf8_lossy(err.as_bytes()).into_owned())
     }
 
-    pub(crate) fn open(&self, name: &str, value: &str) -> Result<Opened, DecodeError> {
+    pub(crate) fn open<'a>(&self, name: &str, value: &'a str) -> Result<Opened<'a>, DecodeError> {
         // Three cuts from the right, then one check that the payload holds no dot: the same
         // layout check as splitting on every dot, without `str::Split`'s per-part machinery.
         let (signed, sig) = value.rsplit_once('.').ok_or(DecodeError::Malformed(LAYOUT))?;
@@ -97,9 +97,7 @@ impl SignedFormat {
         let issued_at = parse_decimal(issued).ok_or(DecodeError::Malformed("issue time is not a decimal number"))?;
         let created_at =
             parse_decimal(created).ok_or(DecodeError::Malformed("creation time is not a decimal number"))?;
-        let json =
-            base64url::decode_to_vec(payload.as_bytes()).ok_or(DecodeError::Malformed("payload is not base64url"))?;
-        Ok(Opened { json, issued_at, created_at: Some(created_at), key_index })
+        Ok(Opened { payload: Payload::Base64Url(payload), issued_at, created_at: Some(created_at), key_index })
     }
 }
 

@@ -46,6 +46,22 @@ fn round_trip_every_format() {
 }
 
 #[test]
+fn payloads_on_both_sides_of_the_stack_buffer_round_trip() {
+    // The signed format's JSON is decoded onto a 512-byte stack buffer when it fits and onto the
+    // heap past it; `{"k":"…"}` is 8 bytes of JSON around the filler.
+    for json_len in [9, 510, 511, 512, 513, 514, 1_000, 2_900] {
+        let data = map(json!({"k": "x".repeat(json_len - 8)}));
+        assert_eq!(serde_json::to_vec(&data).unwrap().len(), json_len);
+        for format in FORMATS {
+            let codec = codec(format);
+            let value = codec.encode(&data, T, T).unwrap();
+            let decoded = codec.decode(&value, T).unwrap_or_else(|e| panic!("{format}, {json_len} bytes: {e}"));
+            assert_eq!(decoded.data, data, "{format}, {json_len} bytes");
+        }
+    }
+}
+
+#[test]
 fn empty_and_oversized_values_are_rejected() {
     for format in FORMATS {
         assert_eq!(codec(format).decode("", T), Err(DecodeError::Empty));
