@@ -381,3 +381,19 @@ proptest! {
         prop_assert_eq!(parse_decimal(&s), None);
     }
 }
+
+#[test]
+fn a_signed_value_with_a_dot_in_its_payload_is_malformed_before_its_mac_is_checked() {
+    // The layout is cut from the right (SIG, CREATED, ISSUED), so a fifth part would otherwise
+    // ride along in the payload; it must be refused as a layout error, as splitting on every dot did.
+    let codec = codec(CookieFormat::Signed);
+    let valid = codec.encode(&sample(), T, T).unwrap();
+    let extra = format!("e30.{valid}");
+    assert_eq!(codec.decode(&extra, T), Err(DecodeError::Malformed("expected PAYLOAD.ISSUED.CREATED.SIG")));
+    let sig = "A".repeat(43);
+    assert_eq!(
+        codec.decode(&format!("a.b.1.1.{sig}"), T),
+        Err(DecodeError::Malformed("expected PAYLOAD.ISSUED.CREATED.SIG"))
+    );
+    assert!(codec.decode(&valid, T).is_ok());
+}
